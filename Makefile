@@ -1,0 +1,39 @@
+# Two commands for a fresh clone: `make run` serves the chat, `make test` runs every check.
+# Both run `make setup` first, which is idempotent: a .venv/ with the project and its test tools,
+# and the pinned front-end libraries copied into app/static/vendor/.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+VENDOR := app/static/vendor
+ADDRESS ?= 127.0.0.1:9000
+
+.PHONY: setup run test lint typecheck unit clean
+
+setup: $(VENV)/.installed $(VENDOR)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $@
+
+$(VENDOR)/.installed: package.json package-lock.json scripts/vendor.sh
+	npm ci --no-audit --no-fund --loglevel=error
+	sh scripts/vendor.sh
+	touch $@
+
+run: setup
+	$(BIN)/python -m app --address $(ADDRESS) --settings settings.toml
+
+lint: setup
+	$(BIN)/ruff check app bench tests
+
+typecheck: setup
+	$(BIN)/mypy
+
+test: setup lint typecheck
+	$(BIN)/python -m pytest -q
+
+clean:
+	rm -rf $(VENV) node_modules $(VENDOR)

@@ -1,0 +1,53 @@
+"""BareRTC for Python: a self-hosted webcam chat room.
+
+`create_app()` builds the Quart application; nothing else happens at import time.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import timedelta
+
+from quart import Quart
+
+from app.assets import install_asset_helper
+from app.broker import broker_for
+from app.chat.room import Room
+from app.settings import Settings, load_settings
+
+
+def create_app(settings: Settings | None = None) -> Quart:
+    """The application, for `settings` or the file named by $BARERTC_SETTINGS (./settings.toml)."""
+    if settings is None:
+        settings = load_settings(os.environ.get("BARERTC_SETTINGS", "settings.toml"))
+    app = Quart(__name__)
+    app.secret_key = settings.session_secret
+    app.config.update(
+        SESSION_COOKIE_NAME="barertc_session",
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_HTTPONLY=True,
+        PERMANENT_SESSION_LIFETIME=timedelta(hours=12),
+        SEND_FILE_MAX_AGE_DEFAULT=None,
+    )
+    room = Room(settings, broker_for(settings))
+    app.config["ROOM"] = room
+    app.jinja_env.trim_blocks = True
+    app.jinja_env.lstrip_blocks = True
+    app.jinja_env.globals["settings"] = settings
+    install_asset_helper(app)
+
+    from app.web import api, pages, socket
+
+    app.register_blueprint(pages.blueprint)
+    app.register_blueprint(api.blueprint)
+    app.register_blueprint(socket.blueprint)
+
+    @app.before_serving
+    async def start_room() -> None:
+        await room.start()
+
+    @app.after_serving
+    async def stop_room() -> None:
+        await room.close()
+
+    return app

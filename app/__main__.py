@@ -1,0 +1,92 @@
+"""The command line: `python -m app --address HOST:PORT --settings PATH`."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import signal
+import sys
+from pathlib import Path
+from typing import NoReturn
+
+from hypercorn.asyncio import serve
+from hypercorn.config import Config
+
+from app import create_app
+from app.chat.room import Room
+from app.settings import SettingsError, load_settings
+
+log = logging.getLogger("app")
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {message} (see --help)\n")
+
+
+def parse_args(argv: list[str]) -> argparse.Namespace:
+    parser = _Parser(prog="python -m app", description="BareRTC for Python: a webcam chat room server.")
+    parser.add_argument("--address", "-address", default="127.0.0.1:9000", metavar="HOST:PORT",
+                        help="where to listen (default 127.0.0.1:9000); -address is the Go original's spelling")
+    parser.add_argument("--settings", "-settings", default="settings.toml", metavar="PATH",
+                        help="the settings file; written with defaults if missing (default ./settings.toml)")
+    parser.add_argument("--debug", "-debug", action="store_true", help="log at debug level")
+    return parser.parse_args(argv)
+
+
+def parse_address(address: str) -> tuple[str, int]:
+    host, sep, port = address.rpartition(":")
+    if not sep or not port.isdigit() or not 0 < int(port) < 65536:
+        raise ValueError(f"bad --address {address!r}: expected HOST:PORT, for example 127.0.0.1:9000")
+    return host.strip("[]") or "0.0.0.0", int(port)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(sys.argv[1:] if argv is None else argv)
+    logging.basicConfig(level=logging.DEBUG if args.debug else logging.INFO,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        host, port = parse_address(args.address)
+        existed = Path(args.settings).exists()
+        settings = load_settings(args.settings)
+    except (ValueError, SettingsError) as error:
+        print(f"python -m app: error: {error}", file=sys.stderr)
+        return 2
+    if not existed:
+        log.info("wrote default settings to %s", Path(args.settings).resolve())
+    app = create_app(settings)
+    config = Config()
+    config.bind = [f"[{host}]:{port}" if ":" in host else f"{host}:{port}"]
+    config.accesslog = None
+    config.websocket_ping_interval = settings.limits.ping_interval_seconds
+    config.websocket_max_message_size = max(settings.limits.max_frame_bytes * 4, 1 << 20)
+    config.graceful_timeout = 3.0
+    log.info("serving on http://%s:%d", host, port)
+    try:
+        asyncio.run(_serve(app, config))
+    except OSError as error:
+        print(f"python -m app: error: cannot listen on {args.address}: {error.strerror}", file=sys.stderr)
+        return 1
+    return 0
+
+
+async def _serve(app: object, config: Config) -> None:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+
+    async def shutdown_trigger() -> None:
+        await stop.wait()
+        log.info("shutting down: closing sockets with 1012")
+        room: Room = app.config["ROOM"]  # type: ignore[attr-defined]
+        for outlet in list(room.connections.values()):
+            outlet.close(1012, "The chat server is restarting.")
+        await asyncio.sleep(0.3)
+
+    await serve(app, config, shutdown_trigger=shutdown_trigger)  # type: ignore[arg-type]
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,48 @@
+"""The broker seam: publish events to every process, and the shared state behind names and bans."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Protocol
+
+from app.chat.events import Event
+from app.chat.model import Member
+
+EventHandler = Callable[[Event], None]
+
+
+class Broker(Protocol):
+    """What the room needs from the world outside this process."""
+
+    process_id: str
+
+    async def start(self, on_event: EventHandler) -> None:
+        """Begin delivering every published event (this process's own too) to `on_event`."""
+
+    async def close(self) -> None:
+        """Stop delivering and release connections."""
+
+    async def publish(self, event: Event) -> None:
+        """Send an event to every process, this one included."""
+
+    async def claim(self, member: Member, *, replacing: str = "") -> Member | None:
+        """Atomically take `member.name` if it is free or held by the connection `replacing`.
+        Returns None on success, else the member holding the name."""
+
+    async def store(self, member: Member) -> None:
+        """Record the member's current state (camera, op) for processes that start later."""
+
+    async def release(self, name: str, conn: str) -> bool:
+        """Free the name if connection `conn` still holds it; True when it did."""
+
+    async def members(self) -> list[Member]:
+        """Everyone present, on every process."""
+
+    async def ban(self, name: str, until: float) -> None:
+        """Keep `name` out until the epoch time `until`."""
+
+    async def unban(self, name: str) -> bool:
+        """Lift a ban; True when there was one."""
+
+    async def bans(self) -> dict[str, float]:
+        """Current bans: name -> epoch time they end (expired ones left out)."""

@@ -1,0 +1,1 @@
+"""The chat itself: who is here, what they say, and how it is rendered. No HTTP in here."""

@@ -1,0 +1,326 @@
+"""The room: who is here, and what happens when they join, talk, leave or signal.
+
+One `Room` per process. Its roster mirrors everyone present on every process (kept by the
+broker's events); its outlets are this process's own connections. Actions publish events;
+`apply` turns each event into fragments, rendered once, and hands them to local outlets.
+"""
+
+from __future__ import annotations
+
+import bisect
+import json
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from typing import Protocol
+
+from app.broker.base import Broker
+from app.chat import commands
+from app.chat.events import ChannelPost, DirectPost, Disconnect, Event, Joined, Left, Notice, Signal, Updated
+from app.chat.model import Identity, Member
+from app.chat.protocol import Frame, FrameError
+from app.chat.render import Renderer
+from app.settings import Settings
+
+log = logging.getLogger("app.room")
+
+CLOSE_KICKED = 4000
+CLOSE_BANNED = 4001
+CLOSE_REPLACED = 4002
+CLOSE_NAME_TAKEN = 4003
+CLOSE_SIGNED_OUT = 4401
+CLOSE_RESTART = 1012
+CLOSE_TOO_SLOW = 1013
+
+SIGNAL_ACTIONS = {"open": "ring", "watch": "watch", "unwatch": "unwatch", "sdp": "sdp",
+                  "candidate": "candidate", "hangup": "hangup"}
+
+
+class Outlet(Protocol):
+    """A local connection, as the room sees it: somewhere to put bytes, and a way out."""
+
+    identity: Identity
+    conn_id: str
+    threads: set[str]
+
+    def send_html(self, html: str) -> bool: ...
+    def send_data(self, data: str) -> bool: ...
+    def close(self, code: int, reason: str) -> None: ...
+
+
+class Room:
+    def __init__(self, settings: Settings, broker: Broker) -> None:
+        self.settings = settings
+        self.broker = broker
+        self.render = Renderer(broker.process_id)
+        self.roster: dict[str, Member] = {}
+        self._sorted: list[tuple[str, str]] = []  # (casefolded, name) in display order
+        self._rows: dict[str, str] = {}  # each member's who-list row, rendered once per change
+        self.outlets: dict[str, Outlet] = {}  # this process's connections in the room, by username
+        self.connections: dict[str, Outlet] = {}  # every local connection, by connection id
+        self._handlers: dict[str, Callable[[Outlet, Frame], Awaitable[None]]] = {
+            "message": self._on_message,
+            "thread": self._on_thread,
+            "me": self._on_me,
+            **{action: self._on_signal for action in SIGNAL_ACTIONS},
+        }
+
+    async def start(self) -> None:
+        await self.broker.start(self.apply)
+        for member in await self.broker.members():
+            self._roster_put(member)
+
+    async def close(self, code: int = CLOSE_RESTART, reason: str = "The chat server is restarting.") -> None:
+        for outlet in list(self.connections.values()):
+            outlet.close(code, reason)
+        await self.broker.close()
+
+    # --- entering and leaving -----------------------------------------------------
+
+    async def enter(self, outlet: Outlet) -> bool:
+        """Bring a freshly opened connection into the room; False if it was turned away."""
+        identity = outlet.identity
+        self.connections[outlet.conn_id] = outlet
+        bans = await self.broker.bans()
+        if identity.name.casefold() in bans:
+            outlet.close(CLOSE_BANNED, "You are banned from this chat for now.")
+            return False
+        member = Member.from_identity(identity, since=time.time(), process=self.broker.process_id,
+                                      conn=outlet.conn_id)
+        holder = self.roster.get(identity.name)
+        same_person = holder is not None and (identity.signed_in or holder.sid == identity.sid)
+        replacing = holder.conn if holder is not None and same_person else ""
+        refused = await self.broker.claim(member, replacing=replacing)
+        if refused is not None:
+            outlet.close(CLOSE_NAME_TAKEN, f"Someone else is now using the name {identity.name}. "
+                                           "Please sign in again.")
+            return False
+        if holder is not None:
+            reason = ("You opened the chat in another tab or window." if holder.sid == member.sid
+                      or (identity.signed_in and holder.signed_in)
+                      else "A member of the site signed in with this name.")
+            await self.broker.publish(Disconnect(holder.name, CLOSE_REPLACED, reason, holder.conn))
+            member = member.with_changes(op=holder.op or member.op) if holder.sid == member.sid else member
+        self.outlets[identity.name] = outlet
+        await self.broker.publish(Joined(member) if holder is None else Updated(member))
+        if holder is not None:
+            self._send_initial(outlet)
+        return True
+
+    async def leave(self, outlet: Outlet) -> None:
+        name = outlet.identity.name
+        self.connections.pop(outlet.conn_id, None)
+        if self.outlets.get(name) is outlet:
+            del self.outlets[name]
+        if await self.broker.release(name, outlet.conn_id):
+            await self.broker.publish(Left(name, outlet.conn_id))
+
+    def _send_initial(self, outlet: Outlet) -> None:
+        outlet.send_html(self.render.who_list(self.who_rows()) + self.render.who_count(len(self._sorted))
+                         + self.render.welcome(self.settings.public_channels))
+
+    # --- inbound frames -----------------------------------------------------------
+
+    async def handle(self, outlet: Outlet, frame: Frame) -> None:
+        await self._handlers[frame.action](outlet, frame)
+
+    def tell(self, outlet: Outlet, text: str, level: str = "error") -> None:
+        outlet.send_html(self.render.notice(text, level))
+
+    async def _on_message(self, outlet: Outlet, frame: Frame) -> None:
+        text = frame.text("text").strip()
+        if not text:
+            return
+        limit = self.settings.limits.max_message_length
+        if len(text) > limit:
+            raise FrameError(f"Your message is {len(text)} characters long; the limit is {limit}. "
+                             "It was not sent.")
+        sender = self.roster.get(outlet.identity.name)
+        if sender is None:
+            raise FrameError("You are not in the room any more.")
+        if text.startswith("/"):
+            await commands.run(self, outlet, sender, text)
+            return
+        channel = frame.text("channel")
+        if channel.startswith("@"):
+            await self._direct(outlet, sender, channel[1:], text)
+            return
+        if self.settings.channel(channel) is None:
+            raise FrameError(f"There is no channel {channel[:40]!r}.")
+        html = self.render.message(sender=sender, text=text, target_log=self.render.channel_log(channel))
+        await self.broker.publish(ChannelPost(html))
+
+    async def _direct(self, outlet: Outlet, sender: Member, other: str, text: str) -> None:
+        if other == sender.name:
+            raise FrameError("You cannot send a direct message to yourself.")
+        if other not in self.roster:
+            if other in outlet.threads:
+                outlet.send_html(self.render.message(
+                    sender=None, text="", kind="presence", target_log=self.render.thread_log(other),
+                    html=f"<p>{_escape(other)} has left the room; your message was not sent.</p>"))
+            raise FrameError(f"{other} is not in the room; your message was not sent.")
+        item = self.render.message_item(sender=sender, text=text)
+        self._deliver_direct(outlet, other, item)
+        await self.broker.publish(DirectPost(sender.name, other, item))
+
+    async def _on_thread(self, outlet: Outlet, frame: Frame) -> None:
+        other = frame.text("username")
+        if other == outlet.identity.name:
+            raise FrameError("That is you: direct messages go to other people.")
+        if other not in self.roster:
+            raise FrameError(f"{other[:40]} is not in the room.")
+        self._ensure_thread(outlet, other)
+
+    def _ensure_thread(self, outlet: Outlet, other: str) -> None:
+        if other not in outlet.threads:
+            outlet.threads.add(other)
+            outlet.send_html(self.render.thread(other))
+
+    def _deliver_direct(self, outlet: Outlet, other: str, item: str) -> None:
+        """Put a DM into `outlet`'s thread with `other`, opening the thread if need be."""
+        if other in outlet.threads:
+            outlet.send_html(self.render.append(self.render.thread_log(other), item))
+        else:
+            outlet.threads.add(other)
+            outlet.send_html(self.render.thread(other, item))
+
+    async def _on_me(self, outlet: Outlet, frame: Frame) -> None:
+        member = self.roster.get(outlet.identity.name)
+        camera = frame.text("camera")
+        if camera not in ("on", "off"):
+            raise FrameError("camera must be 'on' or 'off'.")
+        if member is None:
+            return
+        nsfw = bool(frame.fields.get("nsfw")) and self.settings.permit_nsfw
+        state = "off" if camera == "off" else ("nsfw" if nsfw else "on")
+        if state != member.camera:
+            await self._update(member.with_changes(camera=state))
+
+    async def _update(self, member: Member) -> None:
+        await self.broker.store(member)
+        await self.broker.publish(Updated(member))
+
+    async def _on_signal(self, outlet: Outlet, frame: Frame) -> None:
+        target = frame.text("username")
+        if target == outlet.identity.name:
+            raise FrameError("You cannot signal yourself.")
+        if target not in self.roster:
+            raise FrameError(f"{target[:40]} is not in the room.")
+        data = {"signal": SIGNAL_ACTIONS[frame.action], "username": outlet.identity.name}
+        data.update({k: v for k, v in frame.fields.items() if k != "username"})
+        await self.broker.publish(Signal(target, json.dumps(data, separators=(",", ":"))))
+
+    # --- events from the broker ---------------------------------------------------
+
+    def apply(self, event: Event) -> None:
+        """Update the roster mirror and deliver the event's fragments to local outlets."""
+        match event:
+            case Joined(member):
+                self._on_joined(member)
+            case Updated(member):
+                self._on_updated(member)
+            case Left(name, conn):
+                self._on_left(name, conn)
+            case ChannelPost(html):
+                self.broadcast(html)
+            case DirectPost(sender, recipient, item):
+                if (outlet := self.outlets.get(recipient)) is not None:
+                    self._deliver_direct(outlet, sender, item)
+            case Notice(names, html):
+                for name in names:
+                    if (outlet := self.outlets.get(name)) is not None:
+                        outlet.send_html(html)
+            case Signal(recipient, data):
+                if (outlet := self.outlets.get(recipient)) is not None:
+                    outlet.send_data(data)
+            case Disconnect(name, code, reason, conn):
+                outlet = self.connections.get(conn) if conn else self.outlets.get(name)
+                if outlet is not None:
+                    if self.outlets.get(name) is outlet:
+                        del self.outlets[name]
+                    outlet.close(code, reason)
+
+    def broadcast(self, html: str, *, skip: str = "") -> None:
+        for name, outlet in self.outlets.items():
+            if name != skip:
+                outlet.send_html(html)
+
+    def _on_joined(self, member: Member) -> None:
+        before = self._roster_put(member)
+        row = (self.render.who_insert(self._rows[member.name], before)
+               + self.render.who_count(len(self.roster)))
+        presence = self.render.presence(self.settings.default_channel, member.name, joined=True)
+        self.broadcast(row + presence, skip=member.name)
+        outlet = self.outlets.get(member.name)
+        if outlet is not None and outlet.conn_id == member.conn:
+            self._send_initial(outlet)
+            outlet.send_html(presence)
+
+    def _on_updated(self, member: Member) -> None:
+        if member.name not in self.roster:
+            self._on_joined(member)
+            return
+        self._roster_put(member)
+        self.broadcast(self.render.who_replace(member))
+
+    def _on_left(self, name: str, conn: str) -> None:
+        member = self.roster.get(name)
+        if member is None or member.conn != conn:
+            return
+        self._roster_drop(name)
+        html = (self.render.who_remove(name) + self.render.who_count(len(self.roster))
+                + self.render.presence(self.settings.default_channel, name, joined=False))
+        self.broadcast(html)
+        closed = self.render.thread_close(name)
+        gone = self.render.message(sender=None, text="", kind="presence",
+                                   target_log=self.render.thread_log(name),
+                                   html=f"<p>{_escape(name)} has left the room.</p>")
+        for outlet in self.outlets.values():
+            if name in outlet.threads:
+                if member.signed_in:
+                    outlet.send_html(gone)
+                else:
+                    outlet.threads.discard(name)
+                    outlet.send_html(closed)
+
+    # --- the roster mirror --------------------------------------------------------
+
+    def _roster_put(self, member: Member) -> Member | None:
+        """Add or replace a member; returns the member now listed after them."""
+        if member.name not in self.roster:
+            bisect.insort(self._sorted, (member.name.casefold(), member.name))
+        self.roster[member.name] = member
+        self._rows[member.name] = self.render.who_row(member)
+        index = bisect.bisect_right(self._sorted, (member.name.casefold(), member.name))
+        return self.roster[self._sorted[index][1]] if index < len(self._sorted) else None
+
+    def _roster_drop(self, name: str) -> None:
+        self.roster.pop(name, None)
+        self._rows.pop(name, None)
+        index = bisect.bisect_left(self._sorted, (name.casefold(), name))
+        if index < len(self._sorted) and self._sorted[index][1] == name:
+            del self._sorted[index]
+
+    def who_rows(self) -> list[str]:
+        """Every member's who-list row, in display order."""
+        return [self._rows[name] for _, name in self._sorted]
+
+    def members(self) -> list[Member]:
+        """Everyone present, in display order."""
+        return [self.roster[name] for _, name in self._sorted]
+
+    def unique_name(self, wanted: str) -> str:
+        """`wanted`, or `wanted2`, `wanted3`... whichever nobody present is using."""
+        taken = {name.casefold() for name in self.roster}
+        if wanted.casefold() not in taken:
+            return wanted
+        number = 2
+        while f"{wanted}{number}".casefold() in taken:
+            number += 1
+        return f"{wanted}{number}"
+
+
+def _escape(text: str) -> str:
+    from markupsafe import escape
+
+    return str(escape(text))

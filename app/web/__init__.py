@@ -1,0 +1,1 @@
+"""HTTP and WebSocket endpoints: pages, the JSON API and the /ws socket."""

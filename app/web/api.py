@@ -1,0 +1,30 @@
+"""The JSON API: /api/statistics, as the Go original serves it, with CORS for CORSHosts."""
+
+from __future__ import annotations
+
+from quart import Blueprint, Response, current_app, jsonify, request
+
+from app.chat.room import Room
+
+blueprint = Blueprint("api", __name__, url_prefix="/api")
+
+
+def _with_cors(response: Response) -> Response:
+    room: Room = current_app.config["ROOM"]
+    origin = request.headers.get("Origin", "")
+    response.vary.add("Origin")
+    if origin and origin in room.settings.cors_hosts:
+        response.headers["Access-Control-Allow-Origin"] = origin
+        response.headers["Access-Control-Allow-Methods"] = "GET, OPTIONS"
+        response.headers["Access-Control-Allow-Headers"] = "Content-Type"
+        response.headers["Access-Control-Max-Age"] = "600"
+    return response
+
+
+@blueprint.route("/statistics", methods=["GET", "OPTIONS"], provide_automatic_options=False)
+async def statistics() -> Response:
+    if request.method == "OPTIONS":
+        return _with_cors(Response("", status=204))
+    room: Room = current_app.config["ROOM"]
+    names = sorted(room.roster, key=str.casefold)
+    return _with_cors(jsonify({"UserCount": len(names), "Usernames": names}))

@@ -1,0 +1,72 @@
+"""Browser tests: Debian's Chromium driven by Playwright, one browser context per person."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, BrowserContext, Page, Playwright, sync_playwright
+
+from tests.conftest import need
+from tests.support import ROOT, Server, running_server
+
+CHROMIUM = "/usr/bin/chromium"
+ARTIFACTS = ROOT / "test-artifacts"
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream",
+    "--disable-features=WebRtcHideLocalIpsWithMdns",
+]
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture(scope="session")
+def playwright() -> Iterator[Playwright]:
+    need("Chromium at /usr/bin/chromium", os.path.exists(CHROMIUM))
+    with sync_playwright() as running:
+        yield running
+
+
+@pytest.fixture(scope="session")
+def browser(playwright: Playwright) -> Iterator[Browser]:
+    launched = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+    yield launched
+    launched.close()
+
+
+@pytest.fixture
+def chat_server(tmp_path: Path) -> Iterator[Server]:
+    with running_server(tmp_path) as server:
+        yield server
+
+
+UserFactory = Callable[..., Page]
+
+
+@pytest.fixture
+def new_user(browser: Browser, chat_server: Server) -> Iterator[UserFactory]:
+    """`new_user("alice")` → a signed-in page in its own browser context (own cookies)."""
+    contexts: list[BrowserContext] = []
+
+    def make(name: str, *, server: Server | None = None, viewport: tuple[int, int] = (1280, 800),
+             enter: bool = True) -> Page:
+        base = (server or chat_server).url
+        context = browser.new_context(base_url=base, viewport={"width": viewport[0], "height": viewport[1]},
+                                      permissions=["camera", "microphone"])
+        contexts.append(context)
+        page = context.new_page()
+        page.set_default_timeout(10_000)
+        page.goto("/")
+        if enter:
+            page.get_by_label("Username").fill(name)
+            page.get_by_role("button", name="Enter chat").click()
+            page.locator("#chat[data-connected='true']").wait_for()
+        return page
+
+    yield make
+    for context in contexts:
+        context.close()

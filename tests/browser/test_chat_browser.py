@@ -1,0 +1,48 @@
+"""Two people in real Chromium: see each other, chat in a channel and a DM, unread badges, leaving."""
+
+from __future__ import annotations
+
+from playwright.sync_api import expect
+
+from tests.browser.conftest import UserFactory
+
+
+def test_two_people_chat_in_a_channel_and_a_dm(new_user: UserFactory) -> None:
+    alice = new_user("alice")
+    bob = new_user("bob")
+    who_alice = alice.get_by_role("region", name="Who's online")
+    who_bob = bob.get_by_role("region", name="Who's online")
+    expect(who_alice.get_by_role("button", name="bob")).to_be_visible()
+    expect(who_bob.get_by_role("button", name="alice")).to_be_visible()
+
+    alice.get_by_label("Message").fill("hello **bob**")
+    alice.get_by_label("Message").press("Enter")
+    lobby_bob = bob.get_by_role("log", name="Lobby")
+    expect(lobby_bob.locator(".msg.is-chat strong", has_text="bob")).to_be_visible()
+    expect(alice.get_by_label("Message")).to_have_value("")
+
+    # A message in another channel shows an unread badge until bob opens it.
+    alice.get_by_role("button", name="Off Topic").click()
+    alice.get_by_label("Message").fill("over here")
+    alice.get_by_label("Message").press("Enter")
+    off_topic_tab = bob.get_by_role("button", name="Off Topic")
+    expect(off_topic_tab.locator(".unread")).to_have_text("1")
+    off_topic_tab.click()
+    expect(bob.get_by_role("log", name="Off Topic")).to_contain_text("over here")
+    expect(off_topic_tab.locator(".unread")).to_be_hidden()
+
+    # A DM: bob clicks alice's name, writes; alice gets a thread with a badge.
+    who_bob.get_by_role("button", name="alice").click()
+    expect(bob.get_by_role("log", name="Conversation with alice")).to_be_visible()
+    bob.get_by_label("Message").fill("psst")
+    bob.get_by_label("Message").press("Enter")
+    dm_tab = alice.locator(".dm-tab .channel-tab", has_text="bob")
+    expect(dm_tab.locator(".unread")).to_have_text("1")
+    dm_tab.click()
+    expect(alice.get_by_role("log", name="Conversation with bob")).to_contain_text("psst")
+
+    # Bob leaves: his row disappears from alice's list.
+    bob.context.close()
+    expect(who_alice.get_by_role("button", name="bob")).to_have_count(0)
+    alice.get_by_role("button", name="Lobby").click()
+    expect(alice.get_by_role("log", name="Lobby")).to_contain_text("bob has exited the room")

@@ -1,0 +1,201 @@
+"""Test support: run the real server in a subprocess, and talk to it as a browser would."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, suppress
+from pathlib import Path
+from typing import Any
+
+import httpx
+import tomlkit
+import websockets
+from websockets.asyncio.client import ClientConnection
+
+from app.settings import defaults_document
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def write_settings(path: Path, **overrides: Any) -> Path:
+    """A settings file with defaults, no STUN servers (tests stay on loopback), and overrides.
+
+    Keys are TOML keys; a dict value merges into that table (`JWT={"Enabled": True}`).
+    """
+    doc = defaults_document()
+    doc["TURN"]["URLs"] = []
+    for key, value in overrides.items():
+        if isinstance(value, dict):
+            for sub_key, sub_value in value.items():
+                doc[key][sub_key] = sub_value
+        else:
+            doc[key] = value
+    path.write_text(tomlkit.dumps(doc), encoding="utf-8")
+    return path
+
+
+class Server:
+    """`python -m app` on a free loopback port."""
+
+    def __init__(self, settings_path: Path, env: dict[str, str] | None = None) -> None:
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.settings_path = settings_path
+        self.log_path = settings_path.with_suffix(f".{self.port}.log")
+        self._env = {**os.environ, **(env or {})}
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> Server:
+        with self.log_path.open("wb") as log:
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "app", "--address", f"127.0.0.1:{self.port}",
+                 "--settings", str(self.settings_path)],
+                cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, env=self._env)
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"server exited: {self.log()}")
+            try:
+                with socket.create_connection(("127.0.0.1", self.port), timeout=0.2):
+                    return self
+            except OSError:
+                time.sleep(0.05)
+        raise RuntimeError(f"server did not start: {self.log()}")
+
+    def stop(self) -> int:
+        if self.process is None:
+            return 0
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        return self.process.returncode
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
+
+
+@contextmanager
+def running_server(tmp_path: Path, **overrides: Any) -> Iterator[Server]:
+    server = Server(write_settings(tmp_path / "settings.toml", **overrides)).start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+def sign_in(base_url: str, username: str) -> tuple[str, str]:
+    """Sign in as a guest; returns (session cookie value, the name the server gave)."""
+    with httpx.Client(base_url=base_url, follow_redirects=False) as client:
+        response = client.post("/login", data={"username": username})
+        assert response.status_code == 302, response.text
+        cookie = client.cookies["barertc_session"]
+        page = client.get("/").text
+    match = re.search(r'data-me="([^"]*)"', page)
+    assert match, page[:500]
+    return cookie, match.group(1)
+
+
+class ChatClient:
+    """A browser's socket, as a test sees it: everything received is kept in order."""
+
+    def __init__(self, server_url: str, cookie: str, name: str) -> None:
+        self.server_url = server_url
+        self.cookie = cookie
+        self.name = name
+        self.frames: list[str] = []
+        self.ws: ClientConnection | None = None
+        self.closed: tuple[int, str] | None = None
+        self._reader: asyncio.Task[None] | None = None
+        self._arrived = asyncio.Event()
+
+    @classmethod
+    async def join(cls, server_url: str, username: str, *, wait: bool = True) -> ChatClient:
+        cookie, name = await asyncio.to_thread(sign_in, server_url, username)
+        client = cls(server_url, cookie, name)
+        await client.connect()
+        if wait:
+            await client.wait_for(lambda text: 'id="who-list"' in text)
+        return client
+
+    async def connect(self, origin: str | None = None) -> None:
+        ws_url = self.server_url.replace("http://", "ws://") + "/ws"
+        self.frames = []
+        self.closed = None
+        self.ws = await websockets.connect(
+            ws_url, origin=origin or self.server_url,  # type: ignore[arg-type]
+            additional_headers={"Cookie": f"barertc_session={self.cookie}"},
+            max_size=None)
+        self._reader = asyncio.create_task(self._read())
+
+    async def _read(self) -> None:
+        assert self.ws is not None
+        try:
+            async for frame in self.ws:
+                self.frames.append(frame if isinstance(frame, str) else frame.decode())
+                self._arrived.set()
+        except websockets.ConnectionClosed:
+            pass
+        rcvd = self.ws.protocol.close_rcvd
+        self.closed = (rcvd.code, rcvd.reason) if rcvd else (1006, "")
+        self._arrived.set()
+
+    async def send(self, **fields: Any) -> None:
+        assert self.ws is not None
+        await self.ws.send(json.dumps({**fields, "headers": {"HX-Request": "true"}}))
+
+    async def say(self, text: str, channel: str = "lobby") -> None:
+        await self.send(action="message", channel=channel, text=text)
+
+    def text(self) -> str:
+        return "".join(self.frames)
+
+    async def wait_for(self, predicate: Callable[[str], object], timeout: float = 5.0) -> str:
+        """Wait until some received frame satisfies `predicate`; returns that frame."""
+        deadline = asyncio.get_running_loop().time() + timeout
+        seen = 0
+        while True:
+            for frame in self.frames[seen:]:
+                if predicate(frame):
+                    return frame
+            seen = len(self.frames)
+            remaining = deadline - asyncio.get_running_loop().time()
+            if remaining <= 0 or (self.closed is not None and seen == len(self.frames)):
+                raise AssertionError(f"{self.name}: not received in {timeout}s; closed={self.closed}; "
+                                     f"got: {self.text()[-1500:]}")
+            self._arrived.clear()
+            with suppress(TimeoutError):
+                await asyncio.wait_for(self._arrived.wait(), remaining)
+
+    async def wait_closed(self, timeout: float = 5.0) -> tuple[int, str]:
+        assert self._reader is not None
+        await asyncio.wait_for(asyncio.shield(self._reader), timeout)
+        assert self.closed is not None
+        return self.closed
+
+    async def quiet(self, seconds: float = 0.3) -> None:
+        """Let in-flight frames arrive."""
+        await asyncio.sleep(seconds)
+
+    async def leave(self) -> None:
+        if self.ws is not None:
+            await self.ws.close()
+        if self._reader is not None:
+            await self._reader
