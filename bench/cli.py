@@ -1,0 +1,105 @@
+"""The command line: `python -m bench SCENARIO --url URL --n N ...` and `python -m bench serve`."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import platform
+import shlex
+import sys
+from pathlib import Path
+
+from bench.client import Target
+from bench.crowd import Options
+from bench.metrics import Meter, find_pid
+from bench.report import Row, median_row, table, write_json
+from bench.scenarios import SCENARIOS
+from bench.serve import serve
+
+# Per-scenario defaults where the issue's targets differ from the general ones.
+DEFAULTS: dict[str, dict[str, float]] = {
+    "storm": {"n": 1000},
+    "steady": {"n": 1000, "rate": 50.0, "messages": 200},
+    "burst": {"n": 1000, "messages": 200},
+    "slow": {"n": 200, "messages": 400, "size": 16000},
+}
+
+
+def parse_args(argv: list[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m bench", description="Load-test a running BareRTC server.")
+    parser.add_argument("scenario", choices=[*SCENARIOS, "serve"],
+                        help="storm, steady, burst or slow; or serve: start a server with bench settings")
+    parser.add_argument("--url", default="http://127.0.0.1:9000", help="the server (loopback)")
+    parser.add_argument("--n", type=int, help="users (default 1000; slow: 200)")
+    parser.add_argument("--senders", type=int, default=10, help="users who send (raised to stay under "
+                        "the default burst of 20 messages each)")
+    parser.add_argument("--rate", type=float, help="total messages a second (steady: 50; 0 = flat out)")
+    parser.add_argument("--messages", type=int, help="messages to send (default 200; slow: 400)")
+    parser.add_argument("--size", type=int, help="characters of padding per message (slow: 16000)")
+    parser.add_argument("--batch", type=int, default=50, help="sockets opened at once (default 50)")
+    parser.add_argument("--timeout", type=float, default=60.0, help="seconds any phase may wait")
+    parser.add_argument("--repeat", type=int, default=1, help="runs; the median is reported too")
+    parser.add_argument("--out", type=Path, help="write the results as JSON here")
+    parser.add_argument("--pid", type=int, help="server PID (default: whoever listens on the port)")
+    parser.add_argument("--port", type=int, default=9000, help="serve: port to listen on")
+    parser.add_argument("--settings", type=Path, help="serve: settings file (default: a temporary one)")
+    parser.add_argument("--quiet", action="store_true", help="no progress line")
+    return parser.parse_args(argv)
+
+
+def options_from(args: argparse.Namespace) -> Options:
+    defaults = DEFAULTS[args.scenario]
+
+    def pick(name: str, fallback: float) -> float:
+        value = getattr(args, name)
+        return float(value) if value is not None else defaults.get(name, fallback)
+
+    return Options(target=Target.from_url(args.url), n=int(pick("n", 1000)), senders=args.senders,
+                   rate=pick("rate", 0.0), messages=int(pick("messages", 200)), size=int(pick("size", 0)),
+                   batch=args.batch, timeout=args.timeout, quiet=args.quiet)
+
+
+def machine() -> Row:
+    return {"cpus": os.cpu_count(), "platform": platform.platform(), "python": platform.python_version(),
+            "cpu": _cpu_model()}
+
+
+def _cpu_model() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor()
+
+
+async def run(args: argparse.Namespace) -> list[Row]:
+    options = options_from(args)
+    pid = args.pid or find_pid(options.target.port)
+    if pid is None:
+        print("note: server PID not found; CPU and memory are not reported (give --pid)", file=sys.stderr)
+    rows: list[Row] = []
+    for index in range(1, args.repeat + 1):
+        meter = Meter(pid)
+        meter.start()
+        result = await SCENARIOS[args.scenario](options, meter)
+        rows.append({"scenario": args.scenario, "run": index, "n": options.n, **result, **meter.stop()})
+    if args.repeat > 1:
+        rows.append(median_row(rows))
+    return rows
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    args = parse_args(argv)
+    if args.scenario == "serve":
+        serve(args.port, args.settings)
+        return 0
+    rows = asyncio.run(run(args))
+    print(table(rows))
+    if args.out:
+        write_json(args.out, args.scenario, shlex.join(["python", "-m", "bench", *argv]), rows, machine())
+    ok = all(row.get("delivered") == row.get("expected") for row in rows)
+    return 0 if ok else 1
