@@ -5,12 +5,14 @@
 
 from __future__ import annotations
 
+import logging
 import os
 from datetime import timedelta
 
 from quart import Quart
 
 from app.assets import install_asset_helper
+from app.auth import weak_key_warning
 from app.broker import broker_for
 from app.chat.room import Room
 from app.settings import Settings, load_settings
@@ -20,6 +22,8 @@ def create_app(settings: Settings | None = None) -> Quart:
     """The application, for `settings` or the file named by $BARERTC_SETTINGS (./settings.toml)."""
     if settings is None:
         settings = load_settings(os.environ.get("BARERTC_SETTINGS", "settings.toml"))
+    if (warning := weak_key_warning(settings)) is not None:
+        logging.getLogger("app").warning("%s", warning)
     app = Quart(__name__)
     app.secret_key = settings.session_secret
     app.config.update(

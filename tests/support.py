@@ -113,6 +113,19 @@ def sign_in(base_url: str, username: str) -> tuple[str, str]:
     return cookie, match.group(1)
 
 
+def sign_in_with_token(base_url: str, token: str, *, post: bool = False) -> tuple[str, str]:
+    """Arrive from the host site with a token (GET /?jwt= or POST /); returns (cookie, name)."""
+    with httpx.Client(base_url=base_url, follow_redirects=False) as client:
+        response = client.post("/", data={"jwt": token}) if post else client.get("/", params={"jwt": token})
+        assert response.status_code == 303, response.text
+        assert response.headers["location"] == "/"
+        cookie = client.cookies["barertc_session"]
+        page = client.get("/").text
+    match = re.search(r'data-me="([^"]*)"', page)
+    assert match, page[:500]
+    return cookie, match.group(1)
+
+
 class ChatClient:
     """A browser's socket, as a test sees it: everything received is kept in order."""
 
@@ -133,6 +146,14 @@ class ChatClient:
         await client.connect()
         if wait:
             await client.wait_for(lambda text: 'id="who-list"' in text)
+        return client
+
+    @classmethod
+    async def join_with_token(cls, server_url: str, token: str, *, post: bool = False) -> ChatClient:
+        cookie, name = await asyncio.to_thread(sign_in_with_token, server_url, token, post=post)
+        client = cls(server_url, cookie, name)
+        await client.connect()
+        await client.wait_for(lambda text: 'id="who-list"' in text)
         return client
 
     async def connect(self, origin: str | None = None) -> None:

@@ -87,6 +87,10 @@ class Room:
             return False
         member = Member.from_identity(identity, since=time.time(), process=self.broker.process_id,
                                       conn=outlet.conn_id)
+        if not identity.signed_in and self._site_member_spelled_like(identity.name):
+            outlet.close(CLOSE_NAME_TAKEN, f"A member of the site is here as {identity.name}. "
+                                           "Please sign in again with another name.")
+            return False
         holder = self.roster.get(identity.name)
         same_person = holder is not None and (identity.signed_in or holder.sid == identity.sid)
         replacing = holder.conn if holder is not None and same_person else ""
@@ -308,6 +312,12 @@ class Room:
     def members(self) -> list[Member]:
         """Everyone present, in display order."""
         return [self.roster[name] for _, name in self._sorted]
+
+    def _site_member_spelled_like(self, name: str) -> bool:
+        """A signed-in member present under `name` in another letter case."""
+        folded = name.casefold()
+        return any(member.signed_in and member.name != name and member.name.casefold() == folded
+                   for member in self.roster.values())
 
     def unique_name(self, wanted: str) -> str:
         """`wanted`, or `wanted2`, `wanted3`... whichever nobody present is using."""

@@ -8,7 +8,7 @@ from markupsafe import Markup
 from quart import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
 from quart.typing import ResponseReturnValue
 
-from app.auth import SignInError, check_guest_name, guest_identity
+from app.auth import SignInError, check_guest_name, guest_identity, members_only, session_identity, token_identity
 from app.chat.model import Identity, dom_key
 from app.chat.room import Room
 from app.settings import Settings
@@ -34,13 +34,21 @@ def log_page_view() -> None:
 
 
 def current_identity() -> Identity | None:
-    return Identity.from_session(session.get("identity"))
+    return session_identity(session.get("identity"), _settings())
 
 
-@blueprint.get("/")
+@blueprint.route("/", methods=["GET", "POST"])
 async def index() -> ResponseReturnValue:
+    settings = _settings()
+    token = request.args.get("jwt") if request.method == "GET" else (await request.form).get("jwt")
+    if token is not None or request.method == "POST":
+        if not settings.jwt.enabled:
+            return redirect(url_for("pages.index"), 303)  # JWT is off: the token is ignored
+        return await _sign_in_with_token(token or "")
     identity = current_identity()
     if identity is None:
+        if members_only(settings):
+            return await _members_only_page()
         return await render_template("signin.html", error=None, username="")
     room = _room()
     members = room.members()
@@ -49,8 +57,32 @@ async def index() -> ResponseReturnValue:
                                  members=members, rows=rows)
 
 
+async def _sign_in_with_token(token: str) -> ResponseReturnValue:
+    """Sign in with the host site's token, then leave the token behind with a redirect."""
+    settings = _settings()
+    try:
+        identity = token_identity(token, settings)
+    except SignInError as error:
+        log.info("%s refused a sign-in token: %s", client_ip(request, settings), str(error).split(".")[0])
+        return await render_template("error.html", heading="Cannot sign you in", message=str(error),
+                                     guest_link=not settings.jwt.strict), 403
+    session["identity"] = identity.to_session()
+    session.permanent = True
+    log.info("%s signed in with a token as %r%s", client_ip(request, settings), identity.name,
+             " (operator)" if identity.op else "")
+    return redirect(url_for("pages.index"), 303)
+
+
+async def _members_only_page() -> ResponseReturnValue:
+    return await render_template(
+        "error.html", heading="Members only",
+        message="This chat is for members of the website. Please enter it from there."), 403
+
+
 @blueprint.post("/login")
 async def login() -> ResponseReturnValue:
+    if members_only(_settings()):
+        return await _members_only_page()
     form = await request.form
     wanted = form.get("username", "")
     try:

@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 
 from quart import Blueprint, current_app, session, websocket
 
+from app.auth import session_identity
 from app.chat.model import Identity
 from app.chat.protocol import FrameError, RateLimiter, parse_frame
 from app.chat.room import CLOSE_SIGNED_OUT, CLOSE_TOO_SLOW, Room
@@ -66,7 +67,7 @@ async def chat_socket() -> None:
         log.warning("refused socket from %s: origin %r", client_ip(websocket, settings), origin)
         await websocket.close(1008, "Origin not allowed")  # before accept: an HTTP 403
         return
-    identity = Identity.from_session(session.get("identity"))
+    identity = session_identity(session.get("identity"), settings)
     await websocket.accept()
     if identity is None:
         await websocket.close(CLOSE_SIGNED_OUT, "Please sign in.")
