@@ -1,17 +1,253 @@
-"""Operator slash commands (`/kick`, `/ban`, ...), typed in the message box."""
+"""Operator slash commands (`/kick`, `/ban`, ...), typed in the message box.
+
+Each command is a row in `COMMANDS`: its usage line, what it does, and a handler that acts and
+returns the reply for the caller, or raises `CommandError` with a refusal or a usage line. A
+caller who is not an operator sees only `/help`; anything else starting with `/` is "unknown".
+
+Operators rank: a JWT operator (the host site said so) outranks one made with `/op`, who
+outranks everyone else. Kick, ban, deop and NSFW-tagging need a caller who outranks the target,
+so nobody acts on themselves, and operators of equal rank cannot act on each other.
+"""
 
 from __future__ import annotations
 
+import logging
+import re
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from app.chat.events import Disconnect, Notice
 from app.chat.model import Member
 
 if TYPE_CHECKING:
     from app.chat.room import Outlet, Room
 
+log = logging.getLogger("app.commands")
+
+DEFAULT_BAN_HOURS = 24.0
+MAX_BAN_HOURS = 24.0 * 365
+_NUMBER = re.compile(r"^[-+]?(\d+\.?\d*|\.\d+)$")
+
+
+class CommandError(Exception):
+    """A refusal or usage line for the caller."""
+
+
+@dataclass(frozen=True)
+class Call:
+    """One command as typed: who typed it, where to answer, and the rest of the line."""
+
+    room: Room
+    outlet: Outlet
+    caller: Member
+    args: str
+
+
+Handler = Callable[[Call], Awaitable[str]]
+
+
+@dataclass(frozen=True)
+class Command:
+    usage: str
+    summary: str
+    handler: Handler
+    for_everyone: bool = False
+
 
 async def run(room: Room, outlet: Outlet, caller: Member, text: str) -> None:
     """Run the command in `text` for `caller`, answering them with what happened."""
-    name = text.split(maxsplit=1)[0]
-    room.tell(outlet, f"Unknown command {name[:30]}. Messages that start with / are commands; "
-                      "type /help for the list.")
+    word, *rest = text.split(maxsplit=1)
+    command = COMMANDS.get(word[1:].lower())
+    if command is None or not (command.for_everyone or caller.op):
+        room.tell(outlet, f"Unknown command {word[:30]}. Messages that start with / are commands; "
+                          "type /help for the list.")
+        return
+    try:
+        reply = await command.handler(Call(room, outlet, caller, " ".join("".join(rest).split())))
+    except CommandError as error:
+        room.tell(outlet, str(error))
+        return
+    room.tell(outlet, reply, "info")
+
+
+# --- the commands ---------------------------------------------------------------------
+
+async def kick(call: Call) -> str:
+    from app.chat.room import CLOSE_KICKED  # the room imports this module
+
+    target = _target(call, "kick")
+    reason = f"You have been kicked from the chat by {call.caller.name}."
+    await call.room.broker.publish(Disconnect(target.name, CLOSE_KICKED, reason, target.conn))
+    _log(call, "kick", target.name)
+    return f"{target.name} has been kicked."
+
+
+async def ban(call: Call) -> str:
+    from app.chat.room import CLOSE_BANNED  # the room imports this module
+
+    name, hours = _name_and_hours(call.args)
+    target = _target(call, "ban", name)
+    length = duration_words(hours * 3600)
+    await call.room.broker.ban(target.name, time.time() + hours * 3600)
+    reason = f"You have been banned from the chat by {call.caller.name} for {length}."
+    await call.room.broker.publish(Disconnect(target.name, CLOSE_BANNED, reason, target.conn))
+    _log(call, "ban", target.name, f"{hours:g} hours")
+    return f"{target.name} has been banned for {length}."
+
+
+async def unban(call: Call) -> str:
+    if not call.args:
+        raise CommandError(_usage("unban"))
+    if not await call.room.broker.unban(call.args):
+        raise CommandError(f"{call.args} is not banned.")
+    _log(call, "unban", call.args)
+    return f"{call.args} is no longer banned."
+
+
+async def bans(call: Call) -> str:
+    current = await call.room.broker.bans()
+    if not current:
+        return "Nobody is banned."
+    now = time.time()
+    listed = "; ".join(f"{name} for another {duration_words(until - now)}"
+                       for name, until in sorted(current.items(), key=lambda item: item[1]))
+    return f"Banned: {listed}."
+
+
+async def op(call: Call) -> str:
+    target = _present(call, _required(call, "op"))
+    if target.op:
+        raise CommandError(f"{target.name} is already an operator.")
+    await call.room.update_member(target.with_changes(op=True))
+    await _tell(call, target, f"{call.caller.name} made you an operator until you leave; type /help "
+                              "for your commands.")
+    _log(call, "op", target.name)
+    return f"{target.name} is now an operator, until they leave."
+
+
+async def deop(call: Call) -> str:
+    target = _present(call, _required(call, "deop"))
+    if target.name == call.caller.name:
+        raise CommandError("You cannot deop yourself.")
+    if not target.op:
+        raise CommandError(f"{target.name} is not an operator.")
+    if target.jwt_op:
+        raise CommandError(f"{target.name} is an operator by the website; that cannot be removed here.")
+    _check_rank(call, target, "deop")
+    await call.room.update_member(target.with_changes(op=False))
+    await _tell(call, target, f"{call.caller.name} removed your operator rights.")
+    _log(call, "deop", target.name)
+    return f"{target.name} is no longer an operator."
+
+
+async def nsfw(call: Call) -> str:
+    if not call.room.settings.permit_nsfw:
+        raise CommandError("NSFW tagging is off on this chat (PermitNSFW is false).")
+    target = _present(call, _required(call, "nsfw"))
+    if target.name != call.caller.name:
+        _check_rank(call, target, "tag the camera of")
+    if target.camera == "off":
+        raise CommandError(f"{target.name}'s camera is not on.")
+    if target.camera == "nsfw":
+        raise CommandError(f"{target.name}'s camera is already tagged NSFW.")
+    await call.room.update_member(target.with_changes(camera="nsfw"))
+    await _tell(call, target, f"{call.caller.name} tagged your camera NSFW: viewers are warned before it opens.")
+    _log(call, "nsfw", target.name)
+    return f"{target.name}'s camera is now tagged NSFW."
+
+
+async def help_(call: Call) -> str:
+    if not call.caller.op:
+        return "You may use /help; the other commands are for operators."
+    return "Commands: " + " · ".join(f"{command.usage} — {command.summary}" for command in COMMANDS.values()) + "."
+
+
+COMMANDS: dict[str, Command] = {
+    "kick": Command("/kick name", "disconnect someone; they may come back", kick),
+    "ban": Command("/ban name [hours]", f"kick and keep out for {DEFAULT_BAN_HOURS:g} hours or the "
+                                        "hours given (0.5 is thirty minutes)", ban),
+    "unban": Command("/unban name", "lift a ban", unban),
+    "bans": Command("/bans", "who is banned, and for how long", bans),
+    "op": Command("/op name", "make someone an operator until they leave", op),
+    "deop": Command("/deop name", "remove operator rights given with /op", deop),
+    "nsfw": Command("/nsfw name", "tag someone's camera NSFW", nsfw),
+    "help": Command("/help", "this list", help_, for_everyone=True),
+}
+
+
+# --- helpers ----------------------------------------------------------------------------
+
+def rank(member: Member) -> int:
+    """2 for a JWT operator, 1 for one made with /op, 0 for everyone else."""
+    return 2 if member.jwt_op else 1 if member.op else 0
+
+
+def _target(call: Call, verb: str, name: str | None = None) -> Member:
+    """The present member a kick or ban is aimed at, if the caller may act on them."""
+    target = _present(call, name if name is not None else _required(call, verb))
+    if target.name == call.caller.name:
+        raise CommandError(f"You cannot {verb} yourself.")
+    _check_rank(call, target, verb)
+    return target
+
+
+def _check_rank(call: Call, target: Member, verb: str) -> None:
+    if rank(call.caller) <= rank(target):
+        raise CommandError(f"{target.name} is an operator too; you cannot {verb} them.")
+
+
+def _required(call: Call, command: str) -> str:
+    if not call.args:
+        raise CommandError(_usage(command))
+    return call.args
+
+
+def _usage(command: str) -> str:
+    return f"Usage: {COMMANDS[command].usage} — {COMMANDS[command].summary}."
+
+
+def _present(call: Call, name: str) -> Member:
+    """Someone in the room by name: exactly, or in another letter case if only one matches."""
+    roster = call.room.roster
+    if name in roster:
+        return roster[name]
+    matches = [member for member in roster.values() if member.name.casefold() == name.casefold()]
+    if len(matches) != 1:
+        raise CommandError(f"No user named {name[:40]} is here.")
+    return matches[0]
+
+
+def _name_and_hours(args: str) -> tuple[str, float]:
+    """`/ban name [hours]`: a number at the end is the hours."""
+    name, _, last = args.rpartition(" ")
+    if not name or not _NUMBER.match(last):
+        if not args:
+            raise CommandError(_usage("ban"))
+        return args, DEFAULT_BAN_HOURS
+    hours = float(last)
+    if not 0 < hours <= MAX_BAN_HOURS:
+        raise CommandError(f"A ban lasts more than 0 and at most {MAX_BAN_HOURS:g} hours (0.5 is thirty "
+                           f"minutes). {_usage('ban')}")
+    return name, hours
+
+
+def duration_words(seconds: float) -> str:
+    """`7260` -> "2 hours 1 minute": the two largest units, at least one second."""
+    left = max(1, round(seconds))
+    parts = []
+    for unit, size in (("hour", 3600), ("minute", 60), ("second", 1)):
+        count, left = divmod(left, size)
+        if count:
+            parts.append(f"{count} {unit}{'' if count == 1 else 's'}")
+    return " ".join(parts[:2])
+
+
+async def _tell(call: Call, target: Member, text: str) -> None:
+    html = call.room.render.notice(text, "info")
+    await call.room.broker.publish(Notice((target.name,), html))
+
+
+def _log(call: Call, action: str, target: str, detail: str = "") -> None:
+    log.info("operator %r: %s %r%s", call.caller.name, action, target, f" ({detail})" if detail else "")

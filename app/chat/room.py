@@ -81,9 +81,9 @@ class Room:
         """Bring a freshly opened connection into the room; False if it was turned away."""
         identity = outlet.identity
         self.connections[outlet.conn_id] = outlet
-        bans = await self.broker.bans()
-        if identity.name.casefold() in bans:
-            outlet.close(CLOSE_BANNED, "You are banned from this chat for now.")
+        if (until := await self.banned_until(identity.name)) is not None:
+            outlet.close(CLOSE_BANNED, f"You are banned from this chat for another "
+                                       f"{commands.duration_words(until - time.time())}.")
             return False
         member = Member.from_identity(identity, since=time.time(), process=self.broker.process_id,
                                       conn=outlet.conn_id)
@@ -110,6 +110,10 @@ class Room:
         if holder is not None:
             self._send_initial(outlet)
         return True
+
+    async def banned_until(self, name: str) -> float | None:
+        """When the ban on `name` ends (epoch seconds), or None if it is not banned."""
+        return (await self.broker.bans()).get(name.casefold())
 
     async def leave(self, outlet: Outlet) -> None:
         name = outlet.identity.name
@@ -199,6 +203,10 @@ class Room:
         state = "off" if camera == "off" else ("nsfw" if nsfw else "on")
         if state != member.camera:
             await self._update(member.with_changes(camera=state))
+
+    async def update_member(self, member: Member) -> None:
+        """Record a member's new state (camera, operator) and update every who list."""
+        await self._update(member)
 
     async def _update(self, member: Member) -> None:
         await self.broker.store(member)

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import logging
+import time
 
 from markupsafe import Markup
 from quart import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
 from quart.typing import ResponseReturnValue
 
 from app.auth import SignInError, check_guest_name, guest_identity, members_only, session_identity, token_identity
+from app.chat.commands import duration_words
 from app.chat.model import Identity, dom_key
 from app.chat.room import Room
 from app.settings import Settings
@@ -66,6 +68,9 @@ async def _sign_in_with_token(token: str) -> ResponseReturnValue:
         log.info("%s refused a sign-in token: %s", client_ip(request, settings), str(error).split(".")[0])
         return await render_template("error.html", heading="Cannot sign you in", message=str(error),
                                      guest_link=not settings.jwt.strict), 403
+    if (until := await _room().banned_until(identity.name)) is not None:
+        return await render_template("error.html", heading="Banned", message=(
+            f"You are banned from this chat for another {duration_words(until - time.time())}.")), 403
     session["identity"] = identity.to_session()
     session.permanent = True
     log.info("%s signed in with a token as %r%s", client_ip(request, settings), identity.name,
@@ -89,6 +94,9 @@ async def login() -> ResponseReturnValue:
         name = check_guest_name(wanted, _settings())
     except SignInError as error:
         return await render_template("signin.html", error=str(error), username=wanted[:64]), 400
+    if (until := await _room().banned_until(name)) is not None:
+        banned = f"The name {name} is banned from this chat for another {duration_words(until - time.time())}."
+        return await render_template("signin.html", error=banned, username=wanted[:64]), 403
     unique = _room().unique_name(name)
     if unique != name:
         await flash(f"The name {name} is in use, so you are {unique}.")
