@@ -6,18 +6,37 @@ import argparse
 import asyncio
 import logging
 import signal
+import socket
 import sys
 from pathlib import Path
 from typing import NoReturn
 
 from hypercorn.asyncio import serve
-from hypercorn.config import Config
+from hypercorn.config import Config, Sockets
 
 from app import create_app
 from app.chat.room import Room
 from app.settings import SettingsError, load_settings
 
 log = logging.getLogger("app")
+
+
+class _Config(Config):
+    """Hypercorn's config, with a capped kernel send buffer on the listening sockets.
+
+    Linux copies SO_SNDBUF to every accepted socket. Without a cap the kernel grows a
+    stalled client's buffer to megabytes (net.ipv4.tcp_wmem), and the send queue only
+    notices the client stopped reading after all that has filled.
+    """
+
+    send_buffer = 0
+
+    def create_sockets(self) -> Sockets:
+        sockets = super().create_sockets()
+        for sock in [*sockets.insecure_sockets, *sockets.secure_sockets]:
+            if self.send_buffer and sock.type == socket.SOCK_STREAM:
+                sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, self.send_buffer)
+        return sockets
 
 
 class _Parser(argparse.ArgumentParser):
@@ -56,7 +75,8 @@ def main(argv: list[str] | None = None) -> int:
     if not existed:
         log.info("wrote default settings to %s", Path(args.settings).resolve())
     app = create_app(settings)
-    config = Config()
+    config = _Config()
+    config.send_buffer = settings.limits.socket_send_buffer
     config.bind = [f"[{host}]:{port}" if ":" in host else f"{host}:{port}"]
     config.accesslog = None
     config.websocket_ping_interval = settings.limits.ping_interval_seconds

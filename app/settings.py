@@ -60,6 +60,8 @@ class Limits:
     frames_per_second: float = 60.0
     frame_burst: int = 120
     send_queue_frames: int = 1024
+    send_queue_bytes: int = 2 * 1024 * 1024
+    socket_send_buffer: int = 256 * 1024
     ping_interval_seconds: float = 20.0
 
 
@@ -133,6 +135,8 @@ _SECTIONS: dict[str, tuple[str, type[Any], list[tuple[str, str, type[Any]]]]] = 
         ("FramesPerSecond", "frames_per_second", float),
         ("FrameBurst", "frame_burst", int),
         ("SendQueueFrames", "send_queue_frames", int),
+        ("SendQueueBytes", "send_queue_bytes", int),
+        ("SocketSendBuffer", "socket_send_buffer", int),
         ("PingIntervalSeconds", "ping_interval_seconds", float),
     ]),
     "Redis": ("redis", RedisSettings, [("URL", "url", str)]),
@@ -169,6 +173,10 @@ HELP: dict[str, str] = {
     "Limits.FramesPerSecond": "Frames of any kind a socket may send per second, sustained.",
     "Limits.FrameBurst": "Frames of any kind a socket may send in a quick burst.",
     "Limits.SendQueueFrames": "Frames queued for one slow client before it is disconnected.",
+    "Limits.SendQueueBytes": "Text held for one slow client (queued or being sent; counted in characters, "
+                             "bytes for ASCII) before it is disconnected.",
+    "Limits.SocketSendBuffer": "Kernel send buffer of each client socket in bytes (SO_SNDBUF; Linux doubles it): "
+                               "a client that stops reading is noticed after this much, not megabytes.",
     "Limits.PingIntervalSeconds": "WebSocket keep-alive ping interval.",
     "Redis.URL": "redis://host:port/db to join several processes into one chat; "
                  "empty for one process. The env var BARERTC_REDIS_URL overrides it.",

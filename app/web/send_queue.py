@@ -5,6 +5,11 @@ non-blocking append), and one writer task per socket sends it. When the writer f
 the HTML fragments that piled up are joined into one frame; data-only JSON frames for the
 webcam module are sent on their own. A queue that fills up means the client stopped reading:
 it is cut off, and nobody else waits for it.
+
+The queue is bounded twice: by frames waiting, and by characters this process still holds for
+the client — waiting in the queue, or taken by the writer into a send that has not returned
+(a send blocks while the socket's kernel buffer is full). Counting the send in flight keeps the
+bound exact however much the writer joined into one frame.
 """
 
 from __future__ import annotations
@@ -22,10 +27,12 @@ class QueueFull(Exception):
 
 
 class SendQueue:
-    def __init__(self, limit: int, on_overflow: Callable[[], None] = lambda: None) -> None:
-        self.limit = limit
+    def __init__(self, max_frames: int, max_chars: int, on_overflow: Callable[[], None] = lambda: None) -> None:
+        self.max_frames = max_frames
+        self.max_chars = max_chars
         self._on_overflow = on_overflow
         self._items: deque[tuple[int, str]] = deque()
+        self.pending_chars = 0  # queued, or in a send that has not returned
         self._wake = asyncio.Event()
         self.closing: tuple[int, str] | None = None
         self.overflowed = False
@@ -33,12 +40,15 @@ class SendQueue:
     def put(self, kind: int, text: str) -> bool:
         if self.closing is not None or self.overflowed:
             return False
-        if len(self._items) >= self.limit:
+        size = len(text)
+        too_many = len(self._items) >= self.max_frames
+        if too_many or (self.pending_chars and self.pending_chars + size > self.max_chars):
             self.overflowed = True
             self._wake.set()
             self._on_overflow()
             return False
         self._items.append((kind, text))
+        self.pending_chars += size
         self._wake.set()
         return True
 
@@ -73,6 +83,7 @@ class SendQueue:
                 raise QueueFull()
             for _, text in self._batches():
                 await send(text)
+                self.pending_chars -= len(text)
                 if self.overflowed:
                     raise QueueFull()
             if self.closing is not None and not self._items:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import uuid
+from contextlib import suppress
 from urllib.parse import urlsplit
 
 from quart import Blueprint, current_app, session, websocket
@@ -18,21 +19,24 @@ from app.auth import session_identity
 from app.chat.model import Identity
 from app.chat.protocol import FrameError, RateLimiter, parse_frame
 from app.chat.room import CLOSE_SIGNED_OUT, CLOSE_TOO_SLOW, Room
+from app.settings import Limits
 from app.web.client_ip import client_ip
 from app.web.send_queue import DATA, HTML, QueueFull, SendQueue
 
 log = logging.getLogger("app.socket")
+TOO_SLOW = "You were disconnected because your connection fell behind."
+CLOSE_WAIT_SECONDS = 1.0
 blueprint = Blueprint("socket", __name__)
 
 
 class Connection:
     """One browser tab's socket, as the room sees it (an `Outlet`)."""
 
-    def __init__(self, identity: Identity, queue_limit: int) -> None:
+    def __init__(self, identity: Identity, limits: Limits) -> None:
         self.identity = identity
         self.conn_id = uuid.uuid4().hex
         self.threads: set[str] = set()
-        self.queue = SendQueue(queue_limit, self._cut_off)
+        self.queue = SendQueue(limits.send_queue_frames, limits.send_queue_bytes, self._cut_off)
         self._task: asyncio.Task[None] | None = None
 
     def send_html(self, html: str) -> bool:
@@ -73,17 +77,25 @@ async def chat_socket() -> None:
         await websocket.close(CLOSE_SIGNED_OUT, "Please sign in.")
         return
     log.info("socket open %s as %r", client_ip(websocket, settings), identity.name)
-    connection = Connection(identity, settings.limits.send_queue_frames)
-    connection._task = asyncio.current_task()
+    connection = Connection(identity, settings.limits)
+    task = connection._task = asyncio.current_task()
+    cut_off = False
     try:
         await _serve(room, connection)
     except asyncio.CancelledError:
-        if not connection.queue.overflowed:
+        if not connection.queue.overflowed or task is None:
             raise
+        task.uncancel()
+        cut_off = True
         log.warning("cut off %r: stopped reading (send queue full)", identity.name)
     finally:
         await asyncio.shield(room.leave(connection))
         log.info("socket closed for %r", identity.name)
+    if cut_off:
+        # The close frame waits behind what the kernel still holds: a client that reads again
+        # gets it; one that never does is not waited for.
+        with suppress(TimeoutError):
+            await asyncio.wait_for(websocket.close(CLOSE_TOO_SLOW, TOO_SLOW), CLOSE_WAIT_SECONDS)
 
 
 async def _serve(room: Room, connection: Connection) -> None:
@@ -102,7 +114,7 @@ async def _write(connection: Connection) -> None:
     try:
         code, reason = await connection.queue.drain(websocket.send)
     except QueueFull:
-        code, reason = CLOSE_TOO_SLOW, "You were disconnected because your connection fell behind."
+        code, reason = CLOSE_TOO_SLOW, TOO_SLOW
     await _close(connection, code, reason)
 
 
@@ -119,6 +131,9 @@ async def _read(room: Room, connection: Connection) -> None:
     frames = RateLimiter(limits.frames_per_second, limits.frame_burst)
     messages = RateLimiter(limits.messages_per_second, limits.message_burst)
     while True:
+        # Let the writers this frame woke run before the next frame is handled: a burst from
+        # one socket must not pile up in everyone's queue faster than the writers can send it.
+        await asyncio.sleep(0)
         raw = await websocket.receive()
         try:
             if not frames.allow():
