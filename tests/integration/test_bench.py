@@ -1,0 +1,77 @@
+"""The load generator keeps working: each scenario at a small N against the real server.
+
+Only counts are asserted (every user got every message); timings belong to the bench's own
+runs on a quiet machine, never to a test.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from bench.client import Target
+from bench.crowd import Options
+from bench.metrics import Meter, find_pid
+from bench.report import median_row, table
+from bench.scenarios import burst, slow, steady, storm
+from bench.serve import BENCH_LIMITS
+from tests.support import Server, running_server
+
+N = 20
+
+
+@pytest.fixture(scope="module")
+def bench_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    # The bench's own limits, with the default send queue: the slow scenario's 3.2 MB to the
+    # stalled client is more than SendQueueBytes (2 MiB) plus the capped kernel buffer.
+    with running_server(tmp_path_factory.mktemp("bench"), Limits=BENCH_LIMITS) as server:
+        yield server
+
+
+def options(server: Server, **overrides: object) -> Options:
+    fields: dict[str, object] = {"target": Target.from_url(server.url), "n": N, "senders": 2,
+                                 "messages": 20, "timeout": 20.0, "quiet": True, **overrides}
+    return Options(**fields)  # type: ignore[arg-type]
+
+
+def meter(server: Server) -> Meter:
+    found = find_pid(server.port)
+    assert server.process is not None
+    assert found == server.process.pid
+    running = Meter(found)
+    running.start()
+    return running
+
+
+async def test_storm_fills_every_who_list(bench_server: Server) -> None:
+    result = await storm(options(bench_server), meter(bench_server))
+    assert result["delivered"] == result["expected"] == N
+    assert isinstance(result["rss_connected_mb"], float) and result["rss_connected_mb"] > 0
+
+
+async def test_steady_delivers_every_message_to_everyone(bench_server: Server) -> None:
+    result = await steady(options(bench_server, rate=100.0), meter(bench_server))
+    assert result["delivered"] == result["expected"] == 20 * N
+    assert result["refused_notices"] == 0
+
+
+async def test_burst_delivers_every_message_to_everyone(bench_server: Server) -> None:
+    result = await burst(options(bench_server, messages=40), meter(bench_server))
+    assert result["delivered"] == result["expected"] == 40 * N
+
+
+async def test_slow_reader_is_cut_off_and_nobody_else_waits(bench_server: Server) -> None:
+    result = await slow(options(bench_server, messages=200, size=16000, senders=10), meter(bench_server))
+    assert result["delivered"] == result["expected"] == 200 * N
+    assert result["slow_disconnected"] is True
+    assert result["slow_close_code"] == 1013  # "fell behind": the browser reconnects
+    assert isinstance(result["newcomer_entry_s"], float)
+
+
+def test_report_takes_the_median_of_runs() -> None:
+    rows: list[dict[str, object]] = [{"scenario": "steady", "run": i, "p99_ms": p, "slow_disconnected": True}
+                                     for i, p in enumerate([30.0, 10.0, 20.0], 1)]
+    median = median_row(rows)
+    assert median["p99_ms"] == 20.0 and median["run"] == "median" and median["slow_disconnected"] is True
+    assert "p99_ms" in table([*rows, median]).splitlines()[0]
