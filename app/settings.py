@@ -49,6 +49,15 @@ class TURNSettings:
     username: str = ""
     credential: str = ""
 
+    def ice_servers(self) -> list[dict[str, Any]]:
+        """The `iceServers` a browser's RTCPeerConnection takes: none, or one with every URL."""
+        if not self.urls:
+            return []
+        server: dict[str, Any] = {"urls": list(self.urls)}
+        if self.username or self.credential:
+            server.update(username=self.username, credential=self.credential)
+        return [server]
+
 
 @dataclass(frozen=True)
 class Limits:

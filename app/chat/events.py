@@ -56,10 +56,13 @@ class Notice:
 
 @dataclass(frozen=True)
 class Signal:
-    """A data-only JSON frame for one user's webcam module."""
+    """A data-only JSON frame for one user's webcam module (see chat/signaling.py)."""
 
     recipient: str
     data: str
+    sender: str = ""
+    kind: str = ""
+    feed: str = ""   # the broadcaster whose camera the frame is about
 
 
 @dataclass(frozen=True)

@@ -20,9 +20,9 @@ SCHEMAS: dict[str, dict[str, type[Any]]] = {
     "open": {"username": str},
     "watch": {"username": str},
     "unwatch": {"username": str},
-    "sdp": {"username": str, "description": dict},
-    "candidate": {"username": str, "candidate": dict},
-    "hangup": {"username": str},
+    "sdp": {"username": str, "feed": str, "description": dict},
+    "candidate": {"username": str, "feed": str, "candidate": dict},
+    "hangup": {"username": str, "feed": str},
 }
 OPTIONAL: dict[str, set[str]] = {"me": {"nsfw"}}
 

@@ -8,7 +8,6 @@ broker's events); its outlets are this process's own connections. Actions publis
 from __future__ import annotations
 
 import bisect
-import json
 import logging
 import time
 from collections.abc import Awaitable, Callable
@@ -20,6 +19,7 @@ from app.chat.events import ChannelPost, DirectPost, Disconnect, Event, Joined, 
 from app.chat.model import Identity, Member
 from app.chat.protocol import Frame, FrameError
 from app.chat.render import Renderer
+from app.chat.signaling import SIGNALS, SignalRelay
 from app.settings import Settings
 
 log = logging.getLogger("app.room")
@@ -31,9 +31,6 @@ CLOSE_NAME_TAKEN = 4003
 CLOSE_SIGNED_OUT = 4401
 CLOSE_RESTART = 1012
 CLOSE_TOO_SLOW = 1013
-
-SIGNAL_ACTIONS = {"open": "ring", "watch": "watch", "unwatch": "unwatch", "sdp": "sdp",
-                  "candidate": "candidate", "hangup": "hangup"}
 
 
 class Outlet(Protocol):
@@ -58,11 +55,12 @@ class Room:
         self._rows: dict[str, str] = {}  # each member's who-list row, rendered once per change
         self.outlets: dict[str, Outlet] = {}  # this process's connections in the room, by username
         self.connections: dict[str, Outlet] = {}  # every local connection, by connection id
+        self.signals = SignalRelay(self.roster, broker.publish)
         self._handlers: dict[str, Callable[[Outlet, Frame], Awaitable[None]]] = {
             "message": self._on_message,
             "thread": self._on_thread,
             "me": self._on_me,
-            **{action: self._on_signal for action in SIGNAL_ACTIONS},
+            **{action: self.signals.relay for action in SIGNALS},
         }
 
     async def start(self) -> None:
@@ -120,6 +118,7 @@ class Room:
         self.connections.pop(outlet.conn_id, None)
         if self.outlets.get(name) is outlet:
             del self.outlets[name]
+        await self.signals.forget(outlet)
         if await self.broker.release(name, outlet.conn_id):
             await self.broker.publish(Left(name, outlet.conn_id))
 
@@ -212,16 +211,6 @@ class Room:
         await self.broker.store(member)
         await self.broker.publish(Updated(member))
 
-    async def _on_signal(self, outlet: Outlet, frame: Frame) -> None:
-        target = frame.text("username")
-        if target == outlet.identity.name:
-            raise FrameError("You cannot signal yourself.")
-        if target not in self.roster:
-            raise FrameError(f"{target[:40]} is not in the room.")
-        data = {"signal": SIGNAL_ACTIONS[frame.action], "username": outlet.identity.name}
-        data.update({k: v for k, v in frame.fields.items() if k != "username"})
-        await self.broker.publish(Signal(target, json.dumps(data, separators=(",", ":"))))
-
     # --- events from the broker ---------------------------------------------------
 
     def apply(self, event: Event) -> None:
@@ -242,9 +231,8 @@ class Room:
                 for name in names:
                     if (outlet := self.outlets.get(name)) is not None:
                         outlet.send_html(html)
-            case Signal(recipient, data):
-                if (outlet := self.outlets.get(recipient)) is not None:
-                    outlet.send_data(data)
+            case Signal():
+                self.signals.deliver(self.outlets.get(event.recipient), event)
             case Disconnect(name, code, reason, conn):
                 outlet = self.connections.get(conn) if conn else self.outlets.get(name)
                 if outlet is not None:

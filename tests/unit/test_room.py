@@ -106,8 +106,9 @@ async def test_a_second_tab_replaces_the_first(room: Room) -> None:
 
 async def test_a_leave_removes_the_row_and_signals_reach_only_the_named_user(room: Room) -> None:
     alice, bob, carol = [await enter(room, name) for name in ("alice", "bob", "carol")]
+    await room.handle(bob, Frame("me", {"camera": "on"}))
     await room.handle(alice, Frame("open", {"username": "bob"}))
-    assert json.loads(bob.data[0]) == {"signal": "ring", "username": "alice"}
+    assert json.loads(bob.data[0]) == {"signal": "ring", "username": "alice", "feed": "bob"}
     assert carol.data == []
     carol.clear()
     await room.leave(bob)

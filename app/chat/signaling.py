@@ -1,0 +1,159 @@
+"""WebRTC signalling: relay a frame between exactly the two users it names, and nobody else.
+
+A viewer asks for a feed with `open`; the broadcaster receives `ring` and answers with an
+offer. From then on the two exchange `sdp`, `candidate`, `watch`/`unwatch` and `hangup` about
+that feed. Every frame is about one feed, named by its broadcaster (`feed`), who must be one of
+the two. Each connection keeps the links it is part of, as (broadcaster, viewer) pairs: a
+link starts with `open` and ends with `hangup` or when either side leaves. A frame for a link
+its sender does not have is refused, and one its recipient does not have is dropped, so nobody
+can slip a description or a candidate into someone else's call. The sender is always the
+session's user; the payload is rebuilt from known keys, each checked and limited in size.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any, Protocol
+
+from app.chat.events import Event, Signal
+from app.chat.model import Identity, Member
+from app.chat.protocol import Frame, FrameError
+
+# What each action becomes for its recipient.
+SIGNALS = {"open": "ring", "watch": "watch", "unwatch": "unwatch", "sdp": "sdp",
+           "candidate": "candidate", "hangup": "hangup"}
+MAX_SDP_CHARS = 32_000
+MAX_CANDIDATE_CHARS = 1_000
+MAX_TOKEN_CHARS = 256
+SDP_TYPES = ("offer", "answer", "pranswer", "rollback")
+
+Link = tuple[str, str]  # (broadcaster, viewer)
+
+
+class Peer(Protocol):
+    """A local connection, as far as signalling needs one."""
+
+    @property
+    def identity(self) -> Identity: ...
+    @property
+    def conn_id(self) -> str: ...
+    def send_data(self, data: str) -> bool: ...
+
+
+class SignalRelay:
+    def __init__(self, roster: Mapping[str, Member], publish: Callable[[Event], Awaitable[None]]) -> None:
+        self._roster = roster
+        self._publish = publish
+        self._links: dict[str, set[Link]] = {}  # by connection id
+
+    async def relay(self, peer: Peer, frame: Frame) -> None:
+        """Check a signalling frame from `peer` and pass it on to the user it names."""
+        sender = peer.identity.name
+        target = frame.text("username")
+        if target == sender:
+            raise FrameError("That is you: webcams connect two different people.")
+        if target not in self._roster:
+            self._refuse_open(peer, frame, target)
+            raise FrameError(f"{target[:40]} is not in the room.")
+        feed = _feed(frame, sender, target)
+        link = (feed, target if feed == sender else sender)
+        links = self._links.setdefault(peer.conn_id, set())
+        if frame.action == "open":
+            if self._roster[target].camera == "off":
+                self._refuse_open(peer, frame, target)
+                raise FrameError(f"{target} is not sharing a camera right now.")
+            links.add(link)
+        elif link not in links:
+            if frame.action in ("hangup", "unwatch"):
+                return  # already over: ending it twice is no mistake
+            raise FrameError(f"You have no video connection with {target[:40]} for that.")
+        elif frame.action == "hangup":
+            links.discard(link)
+        data = {"signal": SIGNALS[frame.action], "username": sender, "feed": feed, **_payload(frame)}
+        await self._publish(Signal(target, _encode(data), sender=sender, kind=data["signal"], feed=feed))
+
+    def deliver(self, peer: Peer | None, signal: Signal) -> None:
+        """Hand a relayed frame to its recipient's connection, if it has that link."""
+        if peer is None:
+            return
+        link = (signal.feed, signal.recipient if signal.feed == signal.sender else signal.sender)
+        links = self._links.setdefault(peer.conn_id, set())
+        if signal.kind == "ring":
+            links.add(link)
+        elif link not in links:
+            return
+        elif signal.kind == "hangup":
+            links.discard(link)
+        peer.send_data(signal.data)
+
+    async def forget(self, peer: Peer) -> None:
+        """`peer` is leaving: hang up every link it had, so the other sides close their feeds."""
+        name = peer.identity.name
+        for feed, viewer in self._links.pop(peer.conn_id, set()):
+            other = viewer if feed == name else feed
+            if other in self._roster:
+                data = {"signal": "hangup", "username": name, "feed": feed}
+                await self._publish(Signal(other, _encode(data), sender=name, kind="hangup", feed=feed))
+
+    def links(self, peer: Peer) -> set[Link]:
+        """The links `peer` is part of (for tests and diagnostics)."""
+        return set(self._links.get(peer.conn_id, set()))
+
+    @staticmethod
+    def _refuse_open(peer: Peer, frame: Frame, target: str) -> None:
+        """A refused `open` also closes the viewer's waiting panel."""
+        if frame.action == "open":
+            peer.send_data(_encode({"signal": "hangup", "username": target, "feed": target}))
+
+
+def _feed(frame: Frame, sender: str, target: str) -> str:
+    """Whose camera the frame is about: a viewer's frames name the broadcaster's feed."""
+    if frame.action in ("open", "watch", "unwatch"):
+        return target
+    feed = frame.text("feed")
+    if feed not in (sender, target):
+        raise FrameError("A webcam frame must be about your own camera or the camera of the person "
+                         "you send it to.")
+    return feed
+
+
+def _payload(frame: Frame) -> dict[str, Any]:
+    if frame.action == "sdp":
+        return {"description": _description(frame.fields["description"])}
+    if frame.action == "candidate":
+        return {"candidate": _candidate(frame.fields["candidate"])}
+    return {}
+
+
+def _description(value: dict[str, Any]) -> dict[str, str]:
+    kind, sdp = value.get("type"), value.get("sdp", "")
+    if kind not in SDP_TYPES or not isinstance(sdp, str):
+        raise FrameError("That is not a WebRTC session description (it needs a type and an sdp).")
+    if len(sdp) > MAX_SDP_CHARS:
+        raise FrameError(f"That session description is too large ({len(sdp)} characters; "
+                         f"the limit is {MAX_SDP_CHARS}).")
+    return {"type": kind, "sdp": sdp}
+
+
+def _candidate(value: dict[str, Any]) -> dict[str, Any]:
+    text = value.get("candidate")
+    if not isinstance(text, str):
+        raise FrameError("That is not an ICE candidate (it needs a candidate string).")
+    if len(text) > MAX_CANDIDATE_CHARS:
+        raise FrameError(f"That ICE candidate is too large ({len(text)} characters; "
+                         f"the limit is {MAX_CANDIDATE_CHARS}).")
+    mid, index, fragment = value.get("sdpMid"), value.get("sdpMLineIndex"), value.get("usernameFragment")
+    if not _short_text_or_none(mid) or not _short_text_or_none(fragment):
+        raise FrameError("The ICE candidate's sdpMid and usernameFragment must be short strings.")
+    if index is not None and (type(index) is not int or not 0 <= index < 1024):
+        raise FrameError("The ICE candidate's sdpMLineIndex must be a small whole number.")
+    return {"candidate": text, "sdpMid": mid, "sdpMLineIndex": index, "usernameFragment": fragment}
+
+
+def _short_text_or_none(value: object) -> bool:
+    return value is None or (isinstance(value, str) and len(value) <= MAX_TOKEN_CHARS)
+
+
+def _encode(data: dict[str, Any]) -> str:
+    return json.dumps(data, separators=(",", ":"))

@@ -1,0 +1,77 @@
+"""The signalling relay's link rules without a socket: a Room on the in-process broker, with
+outlets that keep what they were sent (as in test_room.py)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from app.broker.memory import MemoryBroker
+from app.chat.events import Signal, decode_event, encode_event
+from app.chat.protocol import Frame
+from app.chat.room import Room
+from app.settings import settings_for_tests
+from tests.unit.test_room import Inbox
+
+
+@pytest.fixture
+async def room() -> Room:
+    started = Room(settings_for_tests(), MemoryBroker())
+    await started.start()
+    return started
+
+
+async def enter(room: Room, name: str, camera: str = "off") -> Inbox:
+    inbox = Inbox(name)
+    assert await room.enter(inbox)
+    if camera == "on":
+        await room.handle(inbox, Frame("me", {"camera": "on"}))
+    inbox.clear()
+    return inbox
+
+
+def signals(inbox: Inbox) -> list[dict[str, object]]:
+    return [json.loads(data) for data in inbox.data]
+
+
+async def test_open_makes_a_link_on_both_sides_and_hangup_ends_both(room: Room) -> None:
+    alice, bob = await enter(room, "alice", camera="on"), await enter(room, "bob")
+    await room.handle(bob, Frame("open", {"username": "alice"}))
+    assert room.signals.links(bob) == room.signals.links(alice) == {("alice", "bob")}
+    await room.handle(alice, Frame("hangup", {"username": "bob", "feed": "alice"}))
+    assert room.signals.links(bob) == room.signals.links(alice) == set()
+    assert signals(bob) == [{"signal": "hangup", "username": "alice", "feed": "alice"}]
+
+
+async def test_two_people_watching_each_other_have_two_links(room: Room) -> None:
+    alice, bob = await enter(room, "alice", camera="on"), await enter(room, "bob", camera="on")
+    await room.handle(bob, Frame("open", {"username": "alice"}))
+    await room.handle(alice, Frame("open", {"username": "bob"}))
+    assert room.signals.links(alice) == {("alice", "bob"), ("bob", "alice")}
+    await room.handle(bob, Frame("hangup", {"username": "alice", "feed": "alice"}))
+    assert room.signals.links(alice) == room.signals.links(bob) == {("bob", "alice")}
+
+
+async def test_a_recipient_drops_frames_for_a_link_it_does_not_have(room: Room) -> None:
+    """Even an event from another process cannot put a description into an unasked-for call."""
+    bob = await enter(room, "bob")
+    forged = json.dumps({"signal": "sdp", "username": "alice", "feed": "alice", "description": {}})
+    await room.broker.publish(Signal("bob", forged, sender="alice", kind="sdp", feed="alice"))
+    assert bob.data == []
+
+
+async def test_leaving_hangs_up_every_link_of_that_connection(room: Room) -> None:
+    alice = await enter(room, "alice", camera="on")
+    bob, carol = await enter(room, "bob"), await enter(room, "carol")
+    for viewer in (bob, carol):
+        await room.handle(viewer, Frame("open", {"username": "alice"}))
+    await room.leave(alice)
+    for viewer in (bob, carol):
+        assert signals(viewer) == [{"signal": "hangup", "username": "alice", "feed": "alice"}]
+        assert room.signals.links(viewer) == set()
+
+
+def test_signal_events_cross_the_broker_whole() -> None:
+    event = Signal("bob", '{"signal":"ring"}', sender="alice", kind="ring", feed="bob")
+    assert decode_event(encode_event(event)) == event
