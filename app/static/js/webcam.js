@@ -362,6 +362,8 @@ function onWhoListChange() {
   for (const [name, link] of [...sending]) {
     if (!rowOf(name)) endLink(link, "");
   }
+  // An operator's /nsfw tags my camera: keep my checkbox true to it, so I do not undo it.
+  if (camera && nsfwBox && rowOf(me)?.querySelector(".camera-button")?.dataset.nsfw === "true") nsfwBox.checked = true;
   refreshWhoMarks();
 }
 
