@@ -62,7 +62,7 @@ async def run(room: Room, outlet: Outlet, caller: Member, text: str) -> None:
     command = COMMANDS.get(word[1:].lower())
     if command is None or not (command.for_everyone or caller.op):
         room.tell(outlet, f"Unknown command {word[:30]}. Messages that start with / are commands; "
-                          "type /help for the list.")
+                          "type /help for the list, or // to post a message that starts with /.")
         return
     try:
         reply = await command.handler(Call(room, outlet, caller, " ".join("".join(rest).split())))

@@ -145,7 +145,9 @@ class Room:
         sender = self.roster.get(outlet.identity.name)
         if sender is None:
             raise FrameError("You are not in the room any more.")
-        if text.startswith("/"):
+        if text.startswith("//"):
+            text = text[1:]  # "//shrug" posts "/shrug", as in IRC clients
+        elif text.startswith("/"):
             await commands.run(self, outlet, sender, text)
             return
         channel = frame.text("channel")

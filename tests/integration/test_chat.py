@@ -234,12 +234,14 @@ async def test_sending_too_fast_is_refused_politely(server: Server) -> None:
         await client.leave()
 
 
-async def test_unknown_slash_command_is_refused_not_posted(server: Server) -> None:
+async def test_unknown_slash_command_is_refused_not_posted_and_double_slash_posts(server: Server) -> None:
     alice, bob = [await ChatClient.join(server.url, n) for n in ("alice", "bob")]
     await alice.say("/dance")
     await alice.wait_for(lambda t: "Unknown command /dance" in t)
     await bob.quiet()
     assert "/dance" not in bob.text()
+    await alice.say("//dance like nobody watches")
+    await bob.wait_for(chat_line("/dance like nobody watches").search)
     for client in (alice, bob):
         await client.leave()
 
