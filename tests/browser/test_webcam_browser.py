@@ -78,10 +78,22 @@ def test_stop_sending_to_one_viewer_and_watching_each_other(new_user: UserFactor
     who(bob).get_by_role("button", name="Watch alice").click()
     who(carol).get_by_role("button", name="Watch alice").click()
     who(alice).get_by_role("button", name="Watch bob").click()
+    who(carol).get_by_role("button", name="Watch bob").click()
     expect_playing(bob, "alice")
     expect_playing(carol, "alice")
     expect_playing(alice, "bob")
+    expect_playing(carol, "bob")
     expect(alice.locator("#webcam-watchers")).to_have_text("2 watching")
+    expect(bob.locator("#webcam-watchers")).to_have_text("2 watching")
+    # carol's two feeds sit side by side; on a phone they still fit the screen.
+    first, second = panel(carol, "alice").bounding_box(), panel(carol, "bob").bounding_box()
+    assert first and second and first["y"] == second["y"] and second["x"] >= first["x"] + first["width"]
+    carol.set_viewport_size({"width": 360, "height": 740})
+    for name in ("alice", "bob"):
+        expect(panel(carol, name)).to_be_in_viewport()
+        box = panel(carol, name).bounding_box()
+        assert box and box["x"] >= 0 and box["x"] + box["width"] <= 360
+    carol.set_viewport_size({"width": 1280, "height": 800})
 
     # alice stops sending to carol only: carol's panel closes, bob still sees alice.
     who(alice).get_by_role("button", name="Stop sending my camera to carol").click()
@@ -89,6 +101,7 @@ def test_stop_sending_to_one_viewer_and_watching_each_other(new_user: UserFactor
     expect(carol.locator("#webcam-status")).to_contain_text("alice's camera closed.")
     expect(alice.locator("#webcam-watchers")).to_have_text("1 watching")
     expect_playing(bob, "alice")
+    expect_playing(carol, "bob")
     # Asking again does not bring it back while alice keeps broadcasting: alice's page hangs up.
     carol.locator("#webcam-status").evaluate("status => { status.textContent = '' }")
     who(carol).get_by_role("button", name="Watch alice").click()

@@ -17,6 +17,7 @@ from markupsafe import escape
 from app.chat.model import dom_key
 from app.chat.signaling import MAX_SDP_CHARS
 from tests.support import ChatClient, Server, running_server, sign_in
+from tests.tokens import SECRET, token
 
 OFFER = {"type": "offer", "sdp": "v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\ns=-\r\n"}
 ANSWER = {"type": "answer", "sdp": "v=0\r\no=- 3 4 IN IP4 127.0.0.1\r\ns=-\r\n"}
@@ -236,3 +237,23 @@ def test_the_page_carries_ice_servers_and_offers_nsfw_only_when_permitted(tmp_pa
     assert 'id="ice-servers">[]</script>' in page
     assert 'id="webcam-nsfw"' not in page
     assert "Start webcam" in page
+
+
+async def test_a_kicked_broadcaster_or_viewer_hangs_up_the_other_side(tmp_path: Path) -> None:
+    jwt = {"JWT": {"Enabled": True, "Strict": False, "SecretKey": SECRET}}
+    with running_server(tmp_path, **jwt) as server:
+        olga = await ChatClient.join_with_token(server.url, token("olga", op=True))
+        alice = await broadcasting(server, "alice")
+        bob = await broadcasting(server, "bob")
+        await bob.send(action="open", username="alice")  # bob watches alice
+        await next_signal(alice, "ring")
+        await alice.send(action="open", username="bob")  # and alice watches bob
+        await next_signal(bob, "ring")
+        await olga.say("/kick alice")
+        assert (await alice.wait_closed())[0] == 4000
+        await bob.wait_for(lambda text: len([f for f in signals(bob) if f["signal"] == "hangup"]) == 2)
+        hangups = [frame for frame in signals(bob) if frame["signal"] == "hangup"]
+        assert sorted(frame["feed"] for frame in hangups) == ["alice", "bob"]
+        assert all(frame["username"] == "alice" for frame in hangups)
+        for client in (olga, bob):
+            await client.leave()
