@@ -1,8 +1,13 @@
-"""Static files with cache-busting: `asset('css/chat.css')` -> `/static/css/chat.css?v=<hash>`."""
+"""Static files with cache-busting: `asset('css/chat.css')` -> `/static/css/chat.css?v=<hash>`.
+
+Our ES modules import each other by plain relative paths (`./prefs.js`); `import_map()` maps
+each of those URLs to its versioned one, so a module graph is always loaded from one release.
+"""
 
 from __future__ import annotations
 
 import hashlib
+import json
 from functools import cache
 from pathlib import Path
 
@@ -23,8 +28,17 @@ def asset(path: str) -> str:
     return f"/static/{path}?v={_version(path)}"
 
 
+@cache
+def import_map() -> str:
+    """The JSON of an import map for every module in static/js/, safe inside `<script>`."""
+    modules = sorted(path.relative_to(STATIC).as_posix() for path in (STATIC / "js").glob("*.js"))
+    imports = {f"/static/{module}": asset(module) for module in modules}
+    return json.dumps({"imports": imports}, separators=(",", ":")).replace("</", "<\\/")
+
+
 def install_asset_helper(app: Quart) -> None:
     app.jinja_env.globals["asset"] = asset
+    app.jinja_env.globals["import_map"] = import_map
 
     @app.after_request
     async def cache_static(response: Response) -> Response:

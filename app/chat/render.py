@@ -76,13 +76,16 @@ class Renderer:
         return self.append(target_log, self.message_item(sender=sender, text=text, html=html, kind=kind))
 
     def message_item(self, *, sender: Member | None, text: str, html: str | None = None,
-                     kind: str = "chat") -> str:
-        """The `<article>` of one message, not yet placed anywhere."""
+                     kind: str = "chat", presence: str = "", about: str = "") -> str:
+        """The `<article>` of one message, not yet placed anywhere.
+
+        A presence line says `presence` ("joined" or "exited") and whom it is `about` (a
+        `dom_key`), so the page can hide such lines or play a sound, but not for its own user."""
         now = time.time()
         body = Markup(html if html is not None else render_markdown(text))
         return self._message.render(
             id=f"m-{self._prefix}-{next(self._ids)}", sender=sender, server_name=SERVER_NAME,
-            body=body, ts=int(now * 1000), kind=kind,
+            body=body, ts=int(now * 1000), kind=kind, presence=presence, about=about,
             clock=datetime.fromtimestamp(now, UTC).strftime("%H:%M"))
 
     @staticmethod
@@ -96,9 +99,10 @@ class Renderer:
 
     def presence(self, channel: Channel, name: str, joined: bool) -> str:
         verb = "has joined the room" if joined else "has exited the room"
-        return self.message(sender=None, text="", kind="presence",
-                            html=str(Markup("<p><strong>{}</strong> {}</p>").format(name, verb)),
-                            target_log=self.channel_log(channel.id))
+        item = self.message_item(sender=None, text="", kind="presence",
+                                 html=str(Markup("<p><strong>{}</strong> {}</p>").format(name, verb)),
+                                 presence="joined" if joined else "exited", about=dom_key(name))
+        return self.append(self.channel_log(channel.id), item)
 
     def welcome(self, channels: Iterable[Channel]) -> str:
         """Every channel's welcome messages, replacing what a previous connect put there."""

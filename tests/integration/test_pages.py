@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import signal
 import subprocess
 import sys
@@ -139,3 +140,17 @@ def test_cli_unreadable_settings(tmp_path: Path) -> None:
     result = run_cli("--settings", str(tmp_path))  # a directory
     assert result.returncode == 2
     assert "cannot read settings" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_every_module_is_loaded_through_a_versioned_import_map(server: Server) -> None:
+    signed_in = httpx.post(server.url + "/login", data={"username": "amy"})
+    page = httpx.get(server.url + "/", cookies=signed_in.cookies).text
+    start = page.index('<script type="importmap">') + len('<script type="importmap">')
+    imports = json.loads(page[start:page.index("</script>", start)])["imports"]
+    modules = sorted(path.name for path in (ROOT / "app" / "static" / "js").glob("*.js"))
+    assert sorted(key.rsplit("/", 1)[1] for key in imports) == modules
+    for plain, versioned in imports.items():
+        assert versioned.startswith(plain + "?v=")
+        response = httpx.get(server.url + versioned)
+        assert response.status_code == 200, versioned
+        assert "immutable" in response.headers["cache-control"]

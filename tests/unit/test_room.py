@@ -9,7 +9,7 @@ import uuid
 import pytest
 
 from app.broker.memory import MemoryBroker
-from app.chat.model import Identity
+from app.chat.model import Identity, dom_key
 from app.chat.protocol import Frame, FrameError
 from app.chat.room import CLOSE_REPLACED, Room
 from app.settings import settings_for_tests
@@ -114,3 +114,13 @@ async def test_a_leave_removes_the_row_and_signals_reach_only_the_named_user(roo
     await room.leave(bob)
     assert "<strong>bob</strong> has exited the room" in carol.text()
     assert [member.name for member in room.members()] == ["alice", "carol"]
+
+
+async def test_presence_lines_say_who_they_are_about(room: Room) -> None:
+    alice = await enter(room, "alice")
+    alice.clear()
+    bob = await enter(room, "bob")
+    bob_key = dom_key("bob")
+    assert f'data-presence="joined" data-about="{bob_key}"' in alice.text()
+    await room.leave(bob)
+    assert f'data-presence="exited" data-about="{bob_key}"' in alice.text()

@@ -1,0 +1,10 @@
+// Runs before the page is painted (a classic script in <head>), so a stored theme applies
+// without a flash of the other one. js/prefs.js owns the preferences; this reads two of them.
+(function () {
+  var root = document.documentElement;
+  var stored = {};
+  try { stored = JSON.parse(localStorage.getItem("barertc.prefs") || "{}") || {}; } catch (e) { stored = {}; }
+  if (stored.theme === "light" || stored.theme === "dark") root.setAttribute("data-theme", stored.theme);
+  else root.removeAttribute("data-theme");
+  root.setAttribute("data-presence", stored.presence === false ? "hide" : "show");
+})();

@@ -1,0 +1,164 @@
+// The message logs: one per channel and per DM thread, filled by htmx from the server.
+// This module shows one log at a time, keeps unread badges, shows local times, keeps the
+// visible log at the newest message unless the reader has scrolled up (then a "new messages"
+// button brings them back), and announces each new message as a `chat:message` event.
+
+import { closeDrawers } from "./drawers.js";
+
+const app = document.getElementById("chat");
+const logs = document.getElementById("logs");
+const channelField = document.getElementById("composer-channel");
+const pill = document.getElementById("new-messages");
+const channelsToggle = document.querySelector('.drawer-toggle[data-drawer="sidebar"]');
+const STICK_PX = 48; // this close to the end counts as "reading the newest"
+let pendingThread = null;
+let unseenBelow = 0;
+
+export const meKey = app.dataset.meKey;
+
+export function activeLog() {
+  return logs.querySelector(".log:not([hidden])");
+}
+
+function tabFor(logId) {
+  return document.querySelector(`.channel-tab[data-log="${CSS.escape(logId)}"]`);
+}
+
+export function isOwn(msg) {
+  return msg.dataset.from === meKey;
+}
+
+// A message a person wrote (not a welcome or presence line), and not one of mine.
+export function isFromOthers(msg) {
+  return msg.classList.contains("is-chat") && !isOwn(msg);
+}
+
+export function showLog(logId) {
+  const log = document.getElementById(logId);
+  if (!log) return;
+  for (const other of logs.querySelectorAll(".log")) other.hidden = other !== log;
+  for (const tab of document.querySelectorAll(".channel-tab")) {
+    const active = tab.dataset.log === logId;
+    tab.classList.toggle("is-active", active);
+    if (active) tab.setAttribute("aria-current", "true");
+    else tab.removeAttribute("aria-current");
+  }
+  channelField.value = log.dataset.channel;
+  setUnread(logId, 0);
+  scrollToEnd(log);
+  closeDrawers();
+  document.dispatchEvent(new CustomEvent("chat:log-shown", { detail: { log } }));
+}
+
+function unreadCount(logId) {
+  return Number(tabFor(logId)?.querySelector(".unread")?.textContent || 0);
+}
+
+function setUnread(logId, count) {
+  const badge = tabFor(logId)?.querySelector(".unread");
+  if (badge) {
+    badge.textContent = String(count);
+    badge.hidden = count === 0;
+  }
+  if (channelsToggle) {
+    const dot = channelsToggle.querySelector(".unread-dot");
+    if (dot) dot.hidden = !document.querySelector(".channel-tab .unread:not([hidden])");
+  }
+}
+
+function localTime(msg) {
+  const time = msg.querySelector("time");
+  const ts = Number(msg.dataset.ts);
+  if (!time || !ts) return;
+  const when = new Date(ts);
+  time.dateTime = when.toISOString();
+  time.textContent = when.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
+}
+
+// --- staying at the newest message ---------------------------------------------------
+
+function nearEnd(log) {
+  return log.scrollHeight - log.scrollTop - log.clientHeight <= STICK_PX;
+}
+
+function scrollToEnd(log) {
+  log.scrollTop = log.scrollHeight;
+  log.dataset.stuck = "true";
+  setPill(0);
+}
+
+function setPill(count) {
+  unseenBelow = count;
+  pill.hidden = count === 0;
+  pill.querySelector("span").textContent = count === 1 ? "1 new message" : `${count} new messages`;
+}
+
+// Scroll events do not bubble, so listen in the capture phase for every log at once.
+logs.addEventListener("scroll", (event) => {
+  const log = event.target;
+  if (!(log instanceof HTMLElement) || !log.matches(".log")) return;
+  log.dataset.stuck = String(nearEnd(log));
+  if (log.dataset.stuck === "true" && !log.hidden) setPill(0);
+}, { capture: true, passive: true });
+
+// When the space for messages changes (webcams open, the phone keyboard shows, the window is
+// resized), a reader at the newest message stays there.
+new ResizeObserver(() => {
+  const log = activeLog();
+  if (log && log.dataset.stuck !== "false") log.scrollTop = log.scrollHeight;
+}).observe(logs);
+
+pill.addEventListener("click", () => {
+  const log = activeLog();
+  if (log) scrollToEnd(log);
+});
+
+// --- new messages --------------------------------------------------------------------
+
+function onNewMessage(msg) {
+  localTime(msg);
+  const log = msg.closest(".log");
+  if (!log) return;
+  if (log.hidden && isFromOthers(msg)) setUnread(log.id, unreadCount(log.id) + 1);
+  if (!log.hidden) {
+    if (log.dataset.stuck !== "false" || isOwn(msg)) scrollToEnd(log);
+    else if (!msg.classList.contains("is-welcome")) setPill(unseenBelow + 1);
+  }
+  document.dispatchEvent(new CustomEvent("chat:message", { detail: { msg, log } }));
+}
+
+function onAdded(node) {
+  if (!(node instanceof HTMLElement)) return;
+  if (node.matches(".msg")) onNewMessage(node);
+  else node.querySelectorAll(".msg").forEach(onNewMessage);
+  if (node.matches(".log[data-thread]") && pendingThread === node.dataset.channel) {
+    pendingThread = null;
+    showLog(node.id);
+  }
+}
+
+new MutationObserver((records) => {
+  for (const record of records) record.addedNodes.forEach(onAdded);
+}).observe(logs, { childList: true, subtree: true });
+
+// --- switching logs --------------------------------------------------------------------
+
+function openThreadWith(username) {
+  const channel = "@" + username;
+  const existing = logs.querySelector(`.log[data-channel="${CSS.escape(channel)}"]`);
+  // The click also sends a "thread" frame (hx-ws:send); the new log arrives from the server.
+  if (existing) showLog(existing.id);
+  else pendingThread = channel;
+}
+
+document.addEventListener("click", (event) => {
+  const tab = event.target.closest(".channel-tab");
+  if (tab) {
+    showLog(tab.dataset.log);
+    return;
+  }
+  const name = event.target.closest(".who-name");
+  if (name) openThreadWith(name.closest(".who-row").dataset.username);
+});
+
+for (const msg of logs.querySelectorAll(".msg")) localTime(msg);

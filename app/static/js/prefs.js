@@ -1,0 +1,78 @@
+// Preferences chosen in the Settings dialog and kept in this browser (localStorage):
+// the theme, presence lines, Enter to send, and which sounds play. Other tabs follow along.
+
+const KEY = "barertc.prefs";
+
+export const DEFAULTS = Object.freeze({
+  theme: "system", // "system" follows the device; or "light", "dark"
+  presence: true, // show "alice has joined the room" lines
+  enterSends: true, // Enter sends, Shift+Enter starts a new line
+  sounds: Object.freeze({ dm: true, join: false, leave: false, channel: false }),
+});
+
+const THEMES = new Set(["system", "light", "dark"]);
+const listeners = new Set();
+let current = load();
+
+// Keep only known keys whose stored value has the default's type.
+function merge(defaults, stored) {
+  const result = {};
+  for (const [key, fallback] of Object.entries(defaults)) {
+    const value = stored?.[key];
+    if (fallback !== null && typeof fallback === "object") result[key] = merge(fallback, value);
+    else result[key] = typeof value === typeof fallback ? value : fallback;
+  }
+  if (!THEMES.has(result.theme ?? "system")) result.theme = "system";
+  return result;
+}
+
+function load() {
+  try {
+    return merge(DEFAULTS, JSON.parse(localStorage.getItem(KEY) || "{}"));
+  } catch {
+    return merge(DEFAULTS, {});
+  }
+}
+
+export function get(path) {
+  return path.split(".").reduce((node, key) => node?.[key], current);
+}
+
+export function set(path, value) {
+  const keys = path.split(".");
+  const last = keys.pop();
+  const parent = keys.reduce((node, key) => node[key], current);
+  if (!(last in parent) || typeof parent[last] !== typeof value) return;
+  parent[last] = value;
+  try {
+    localStorage.setItem(KEY, JSON.stringify(current));
+  } catch {
+    // Storage full or blocked: the choice still holds until the page is closed.
+  }
+  changed();
+}
+
+export function onChange(listener) {
+  listeners.add(listener);
+}
+
+// The page-wide effects: theme and presence lines are attributes on <html> that CSS reads.
+export function apply() {
+  const root = document.documentElement;
+  if (current.theme === "system") root.removeAttribute("data-theme");
+  else root.setAttribute("data-theme", current.theme);
+  root.setAttribute("data-presence", current.presence ? "show" : "hide");
+}
+
+function changed() {
+  apply();
+  for (const listener of listeners) listener(current);
+}
+
+window.addEventListener("storage", (event) => {
+  if (event.key !== KEY) return;
+  current = load();
+  changed();
+});
+
+apply();

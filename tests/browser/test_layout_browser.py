@@ -1,0 +1,213 @@
+"""The chat at phone and desktop sizes: layout, drawers, keyboard, screenshots, accessibility.
+
+Screenshots of both sizes in light and dark theme are written to test-artifacts/screenshots/
+so a person can look at them after a test run.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.browser.conftest import ARTIFACTS, UserFactory
+from tests.support import ROOT
+
+PHONE = (390, 844)
+DESKTOP = (1280, 800)
+SCREENSHOTS = ARTIFACTS / "screenshots"
+AXE = ROOT / "app" / "static" / "vendor" / "axe" / "axe.min.js"
+
+
+def page_size(page: Page) -> dict[str, int]:
+    size: dict[str, int] = page.evaluate("""() => ({
+        scrollWidth: document.documentElement.scrollWidth, clientWidth: document.documentElement.clientWidth,
+        scrollHeight: document.documentElement.scrollHeight, clientHeight: document.documentElement.clientHeight,
+        innerWidth: window.innerWidth, innerHeight: window.innerHeight})""")
+    return size
+
+
+def assert_fits_the_screen(page: Page) -> None:
+    """Nothing overflows sideways, the page itself does not scroll, the message box is on screen."""
+    settle(page)  # a drawer sliding in or out is partly off screen on purpose
+    size = page_size(page)
+    assert size["scrollWidth"] == size["clientWidth"] == size["innerWidth"], size
+    # The page clips its overflow, so also look for anything visible that sticks out sideways.
+    sticking_out = page.evaluate("""() => [...document.querySelectorAll("body *")]
+        .filter(el => el.checkVisibility({visibilityProperty: true, opacityProperty: true}))
+        .filter(el => { const r = el.getBoundingClientRect();
+                        return r.width > 0 && (r.left < -0.5 || r.right > window.innerWidth + 0.5); })
+        .map(el => el.outerHTML.slice(0, 120))""")
+    assert sticking_out == [], sticking_out
+    assert size["scrollHeight"] == size["clientHeight"] == size["innerHeight"], size
+    box = page.get_by_label("Message")
+    expect(box).to_be_in_viewport(ratio=1)
+    bounds = box.bounding_box()
+    assert bounds is not None and bounds["y"] + bounds["height"] <= size["innerHeight"]
+
+
+def a_little_conversation(alice: Page, bob: Page) -> None:
+    for page, text in ((alice, "Hi everyone! Is the **camera** working for you?"),
+                       (bob, "Hello alice, yes it is. Nice to see you here."),
+                       (alice, "Great. I will be around all evening: _come and say hi_.")):
+        page.get_by_label("Message").fill(text)
+        page.get_by_label("Message").press("Enter")
+    expect(alice.get_by_role("log", name="Lobby")).to_contain_text("come and say hi")
+    if bob.viewport_size and bob.viewport_size["width"] < 1024:
+        bob.get_by_role("button", name="People").click()
+    bob.get_by_role("region", name="Who's online").get_by_role("button", name="alice").click()
+    expect(bob.get_by_role("log", name="Conversation with alice")).to_be_visible()
+    bob.get_by_label("Message").fill("psst, are you coming to the meetup?")
+    bob.get_by_label("Message").press("Enter")
+    expect(alice.locator(".dm-tab .unread")).to_have_text("1")
+
+
+def screenshot(page: Page, name: str) -> None:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    settle(page)
+    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), animations="disabled")
+
+
+def background_of(page: Page) -> str:
+    colour: str = page.evaluate("getComputedStyle(document.documentElement).backgroundColor")
+    return colour
+
+
+def settle(page: Page) -> None:
+    """Wait for CSS transitions (a theme change fades colours) to finish."""
+    page.wait_for_function("document.getAnimations().every(a => a.playState !== 'running')")
+
+
+def serious_axe_violations(page: Page) -> list[dict[str, Any]]:
+    settle(page)
+    page.add_script_tag(path=str(AXE))
+    found: list[dict[str, Any]] = page.evaluate("""async () => {
+        const result = await axe.run(document, {resultTypes: ["violations"]});
+        return result.violations.map(v => ({
+            id: v.id, impact: v.impact, help: v.help,
+            nodes: v.nodes.slice(0, 5).map(n => n.target.join(" ") + ": " + n.failureSummary)}));
+    }""")
+    return [v for v in found if v["impact"] in ("serious", "critical")]
+
+
+def test_desktop_shows_three_columns_on_one_screen(new_user: UserFactory) -> None:
+    alice = new_user("alice", viewport=DESKTOP)
+    expect(alice.get_by_role("navigation", name="Channels")).to_be_in_viewport()
+    expect(alice.get_by_role("region", name="Who's online")).to_be_in_viewport()
+    expect(alice.get_by_role("log", name="Lobby")).to_be_in_viewport()
+    expect(alice.get_by_role("button", name="Channels")).to_be_hidden()
+    expect(alice.get_by_role("button", name="People")).to_be_hidden()
+    channels = alice.get_by_role("navigation", name="Channels").bounding_box()
+    log = alice.get_by_role("log", name="Lobby").bounding_box()
+    people = alice.get_by_role("region", name="Who's online").bounding_box()
+    assert channels and log and people
+    assert channels["x"] + channels["width"] <= log["x"] < log["x"] + log["width"] <= people["x"]
+    assert_fits_the_screen(alice)
+
+
+def test_phone_drawers_open_and_close(new_user: UserFactory) -> None:
+    alice = new_user("alice", viewport=PHONE)
+    new_user("bob", viewport=PHONE)
+    assert_fits_the_screen(alice)
+    channels_button = alice.get_by_role("button", name="Channels")
+    people_button = alice.get_by_role("button", name="People")
+    channels = alice.get_by_role("navigation", name="Channels")
+    people = alice.get_by_role("region", name="Who's online")
+    expect(channels).to_be_hidden()
+    expect(people).to_be_hidden()
+
+    channels_button.click()
+    expect(channels).to_be_in_viewport(ratio=1)
+    expect(channels_button).to_have_attribute("aria-expanded", "true")
+    expect(alice.get_by_role("button", name="Lobby")).to_be_focused()
+    assert_fits_the_screen(alice)
+    alice.keyboard.press("Escape")
+    expect(channels).to_be_hidden()
+    expect(channels_button).to_be_focused()
+    expect(channels_button).to_have_attribute("aria-expanded", "false")
+
+    people_button.click()
+    expect(people).to_be_in_viewport(ratio=1)
+    expect(people.get_by_role("button", name="bob")).to_be_visible()
+    assert_fits_the_screen(alice)
+    people_button.click()
+    expect(people).to_be_hidden()
+
+    # Choosing a channel in the drawer shows it and closes the drawer.
+    channels_button.click()
+    alice.get_by_role("button", name="Off Topic").click()
+    expect(channels).to_be_hidden()
+    expect(alice.get_by_role("log", name="Off Topic")).to_be_visible()
+    assert_fits_the_screen(alice)
+
+
+@pytest.mark.parametrize(("size", "viewport"), [("desktop", DESKTOP), ("phone", PHONE)])
+def test_screenshots_in_light_and_dark(new_user: UserFactory, size: str, viewport: tuple[int, int]) -> None:
+    alice = new_user("alice", viewport=viewport)
+    bob = new_user("bob", viewport=viewport)
+    a_little_conversation(alice, bob)
+    backgrounds = {}
+    for scheme in ("light", "dark"):
+        # The theme follows the device by default.
+        alice.emulate_media(color_scheme=scheme)
+        backgrounds[scheme] = background_of(alice)
+        assert_fits_the_screen(alice)
+        screenshot(alice, f"{size}-{scheme}")
+    assert backgrounds["light"] != backgrounds["dark"]
+    if size == "phone":
+        alice.get_by_role("button", name="People").click()
+        expect(alice.get_by_role("region", name="Who's online")).to_be_in_viewport(ratio=1)
+        screenshot(alice, "phone-dark-people-drawer")
+        alice.keyboard.press("Escape")
+        expect(alice.get_by_role("region", name="Who's online")).to_be_hidden()
+    alice.get_by_role("button", name="Settings").click()
+    expect(alice.get_by_role("dialog", name="Settings")).to_be_visible()
+    assert_fits_the_screen(alice)
+    screenshot(alice, f"{size}-dark-settings")
+    for scheme in ("light", "dark"):
+        assert (SCREENSHOTS / f"{size}-{scheme}.png").stat().st_size > 10_000
+
+
+def test_no_serious_accessibility_violations(new_user: UserFactory) -> None:
+    alice = new_user("alice", viewport=DESKTOP)
+    bob = new_user("bob", viewport=DESKTOP)
+    a_little_conversation(alice, bob)
+    alice.get_by_role("button", name="Off Topic").click()
+    bob.get_by_label("Message").fill("one more")
+    bob.get_by_label("Message").press("Enter")
+    expect(alice.locator(".dm-tab .unread")).to_have_text("2")
+    for scheme in ("light", "dark"):
+        alice.emulate_media(color_scheme=scheme)
+        assert serious_axe_violations(alice) == [], scheme
+    alice.get_by_role("button", name="Settings").click()
+    expect(alice.get_by_role("dialog", name="Settings")).to_be_visible()
+    assert serious_axe_violations(alice) == [], "with the Settings dialog open"
+    alice.keyboard.press("Escape")
+    alice.set_viewport_size({"width": PHONE[0], "height": PHONE[1]})
+    alice.get_by_role("button", name="People").click()
+    expect(alice.get_by_role("region", name="Who's online")).to_be_in_viewport(ratio=1)
+    assert serious_axe_violations(alice) == [], "phone, with the people drawer open"
+
+
+def test_everything_is_reachable_with_tab_and_focus_is_visible(new_user: UserFactory) -> None:
+    alice = new_user("alice", viewport=DESKTOP)
+    new_user("bob", viewport=DESKTOP)
+    expect(alice.get_by_role("region", name="Who's online").get_by_role("button", name="bob")).to_be_visible()
+    alice.locator("body").focus()
+    reached: list[str] = []
+    for _ in range(40):
+        alice.keyboard.press("Tab")
+        focused = alice.evaluate("""() => {
+            const el = document.activeElement;
+            if (el === document.body) return null;  // past the last control, before wrapping round
+            const style = getComputedStyle(el);
+            return {name: el.getAttribute("aria-label") || el.textContent.trim(), outline: style.outlineStyle,
+                    shadow: style.boxShadow};
+        }""")
+        if focused is None:
+            continue
+        assert focused["outline"] != "none" or focused["shadow"] != "none", focused
+        reached.append(focused["name"])
+    for name in ("Settings", "Sign out", "Lobby", "Off Topic", "Message", "Send", "bob"):
+        assert any(name in seen for seen in reached), (name, reached)
