@@ -28,17 +28,33 @@ def asset(path: str) -> str:
     return f"/static/{path}?v={_version(path)}"
 
 
+CLASSIC_SCRIPTS = {"js/boot.js"}  # plain scripts in static/js/, not ES modules
+
+
+@cache
+def modules() -> tuple[str, ...]:
+    """Every ES module in static/js/, as a path under static/."""
+    found = (path.relative_to(STATIC).as_posix() for path in (STATIC / "js").glob("*.js"))
+    return tuple(sorted(path for path in found if path not in CLASSIC_SCRIPTS))
+
+
 @cache
 def import_map() -> str:
     """The JSON of an import map for every module in static/js/, safe inside `<script>`."""
-    modules = sorted(path.relative_to(STATIC).as_posix() for path in (STATIC / "js").glob("*.js"))
-    imports = {f"/static/{module}": asset(module) for module in modules}
+    imports = {f"/static/{module}": asset(module) for module in modules()}
     return json.dumps({"imports": imports}, separators=(",", ":")).replace("</", "<\\/")
+
+
+def module_preloads() -> list[str]:
+    """Versioned URLs of every module, for `<link rel="modulepreload">`: the browser fetches
+    them all at once instead of discovering one import after another."""
+    return [asset(module) for module in modules()]
 
 
 def install_asset_helper(app: Quart) -> None:
     app.jinja_env.globals["asset"] = asset
     app.jinja_env.globals["import_map"] = import_map
+    app.jinja_env.globals["module_preloads"] = module_preloads
 
     @app.after_request
     async def cache_static(response: Response) -> Response:

@@ -183,6 +183,7 @@ def test_a_refused_or_missing_camera_is_explained(playwright: Playwright, chat_s
         page.goto("/")
         page.get_by_label("Username").fill("alice")
         page.get_by_role("button", name="Enter chat").click()
+        page.locator("#chat[data-connected='true']").wait_for()  # the page's modules have run
         page.get_by_role("button", name="Start webcam").click()
         expect(page.get_by_role("alert")).to_contain_text(message)
         expect(page.get_by_role("button", name="Start webcam")).to_be_enabled()

@@ -147,10 +147,11 @@ def test_every_module_is_loaded_through_a_versioned_import_map(server: Server) -
     page = httpx.get(server.url + "/", cookies=signed_in.cookies).text
     start = page.index('<script type="importmap">') + len('<script type="importmap">')
     imports = json.loads(page[start:page.index("</script>", start)])["imports"]
-    modules = sorted(path.name for path in (ROOT / "app" / "static" / "js").glob("*.js"))
+    modules = sorted(path.name for path in (ROOT / "app" / "static" / "js").glob("*.js") if path.name != "boot.js")
     assert sorted(key.rsplit("/", 1)[1] for key in imports) == modules
     for plain, versioned in imports.items():
         assert versioned.startswith(plain + "?v=")
+        assert f'<link rel="modulepreload" href="{versioned}">' in page
         response = httpx.get(server.url + versioned)
         assert response.status_code == 200, versioned
         assert "immutable" in response.headers["cache-control"]
