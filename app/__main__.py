@@ -79,7 +79,7 @@ def main(argv: list[str] | None = None) -> int:
     config.send_buffer = settings.limits.socket_send_buffer
     config.bind = [f"[{host}]:{port}" if ":" in host else f"{host}:{port}"]
     config.accesslog = None
-    config.websocket_ping_interval = settings.limits.ping_interval_seconds
+    config.websocket_ping_interval = settings.limits.ping_interval_seconds or None
     config.websocket_max_message_size = max(settings.limits.max_frame_bytes * 4, 1 << 20)
     config.graceful_timeout = 3.0
     log.info("serving on http://%s:%d", host, port)

@@ -186,7 +186,7 @@ HELP: dict[str, str] = {
                              "bytes for ASCII) before it is disconnected.",
     "Limits.SocketSendBuffer": "Kernel send buffer of each client socket in bytes (SO_SNDBUF; Linux doubles it): "
                                "a client that stops reading is noticed after this much, not megabytes.",
-    "Limits.PingIntervalSeconds": "WebSocket keep-alive ping interval.",
+    "Limits.PingIntervalSeconds": "WebSocket keep-alive ping interval (0 turns pings off).",
     "Redis.URL": "redis://host:port/db to join several processes into one chat; "
                  "empty for one process. The env var BARERTC_REDIS_URL overrides it.",
 }
@@ -431,7 +431,10 @@ def _check_values(settings: Settings, check: _Checker) -> None:
     if settings.redis.url and urlsplit(settings.redis.url).scheme not in ("redis", "rediss", "unix"):
         raise check.fail("Redis.URL", "must be a redis:// URL")
     for key, attr, _ in _SECTIONS["Limits"][2]:
-        if getattr(settings.limits, attr) <= 0:
+        value = getattr(settings.limits, attr)
+        if key == "PingIntervalSeconds" and value < 0:
+            raise check.fail(f"Limits.{key}", "must be zero (off) or more")
+        if key != "PingIntervalSeconds" and value <= 0:
             raise check.fail(f"Limits.{key}", "must be greater than zero")
 
 

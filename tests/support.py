@@ -38,6 +38,9 @@ def write_settings(path: Path, **overrides: Any) -> Path:
     """
     doc = defaults_document()
     doc["TURN"]["URLs"] = []
+    # Hypercorn's keep-alive pinger outlives a closed socket until its next tick, and holds up
+    # shutdown for the graceful timeout meanwhile: tests that do not test pings turn them off.
+    doc["Limits"]["PingIntervalSeconds"] = 0
     for key, value in overrides.items():
         if isinstance(value, dict):
             for sub_key, sub_value in value.items():

@@ -60,6 +60,7 @@ def test_older_file_gains_new_keys_and_keeps_values(tmp_path: Path) -> None:
     ('[JWT]\nEnabled = true\nSecretKey = ""\n', "settings.toml:3: JWT.SecretKey must be set"),
     ('Colour = "red"\n', "settings.toml:1: Colour is not a known setting"),
     ('[Limits]\nMaxMessageLength = 0\n', "settings.toml:2: Limits.MaxMessageLength must be greater than zero"),
+    ('[Limits]\nPingIntervalSeconds = -1\n', "settings.toml:2: Limits.PingIntervalSeconds must be zero (off) or more"),
     ('[TURN]\nURLs = ["http://x"]\n', "settings.toml:2: TURN.URLs[0]"),
     ('[Redis]\nURL = "http://x"\n', "settings.toml:2: Redis.URL must be a redis:// URL"),
     ('Title = "unterminated\n', "settings.toml: invalid TOML"),
