@@ -68,8 +68,9 @@ class Limits:
     message_burst: int = 20
     frames_per_second: float = 60.0
     frame_burst: int = 120
-    send_queue_frames: int = 1024
-    send_queue_bytes: int = 2 * 1024 * 1024
+    send_queue_frames: int = 4096
+    send_queue_bytes: int = 8 * 1024 * 1024
+    send_timeout_seconds: float = 10.0
     socket_send_buffer: int = 256 * 1024
     ping_interval_seconds: float = 20.0
 
@@ -145,6 +146,7 @@ _SECTIONS: dict[str, tuple[str, type[Any], list[tuple[str, str, type[Any]]]]] = 
         ("FrameBurst", "frame_burst", int),
         ("SendQueueFrames", "send_queue_frames", int),
         ("SendQueueBytes", "send_queue_bytes", int),
+        ("SendTimeoutSeconds", "send_timeout_seconds", float),
         ("SocketSendBuffer", "socket_send_buffer", int),
         ("PingIntervalSeconds", "ping_interval_seconds", float),
     ]),
@@ -181,9 +183,12 @@ HELP: dict[str, str] = {
     "Limits.MessageBurst": "Chat messages a user may send in a quick burst.",
     "Limits.FramesPerSecond": "Frames of any kind a socket may send per second, sustained.",
     "Limits.FrameBurst": "Frames of any kind a socket may send in a quick burst.",
-    "Limits.SendQueueFrames": "Frames queued for one slow client before it is disconnected.",
-    "Limits.SendQueueBytes": "Text held for one slow client (queued or being sent; counted in characters, "
-                             "bytes for ASCII) before it is disconnected.",
+    "Limits.SendQueueFrames": "Frames queued for a client whose socket is not taking data, "
+                              "before it is disconnected.",
+    "Limits.SendQueueBytes": "Text held for a client whose socket is not taking data (queued or being sent; "
+                             "characters, which is bytes for ASCII), before it is disconnected.",
+    "Limits.SendTimeoutSeconds": "A send to a client blocked this long means it stopped reading: "
+                                 "it is disconnected.",
     "Limits.SocketSendBuffer": "Kernel send buffer of each client socket in bytes (SO_SNDBUF; Linux doubles it): "
                                "a client that stops reading is noticed after this much, not megabytes.",
     "Limits.PingIntervalSeconds": "WebSocket keep-alive ping interval (0 turns pings off).",

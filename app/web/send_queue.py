@@ -2,24 +2,29 @@
 
 Everything that reaches a socket goes through here: the fan-out puts text on the queue (a
 non-blocking append), and one writer task per socket sends it. When the writer falls behind,
-the HTML fragments that piled up are joined into one frame; data-only JSON frames for the
-webcam module are sent on their own. A queue that fills up means the client stopped reading:
-it is cut off, and nobody else waits for it.
+the HTML fragments that piled up are joined into one frame (up to `JOIN_LIMIT` characters);
+data-only JSON frames for the webcam module are sent on their own.
 
-The queue is bounded twice: by frames waiting, and by characters this process still holds for
-the client — waiting in the queue, or taken by the writer into a send that has not returned
-(a send blocks while the socket's kernel buffer is full). Counting the send in flight keeps the
-bound exact however much the writer joined into one frame.
+A client that stops reading is cut off, and nobody else waits for it. The sign of that is a
+send that does not return: the socket's kernel buffer is full. While the writer is blocked so,
+the queue is full when it holds `max_frames` frames or `max_chars` characters are held for the
+client (queued, or in the blocked send); and a `Watchdog` cuts off a client whose send has been
+blocked `send_timeout` seconds, even if nothing more comes for it. Text that piles up while the
+writer simply has not had its turn on the event loop yet (a burst being fanned out) is not the
+client's doing and does not count against it: that backlog is bounded by the inbound rate
+limits, and goes out in few frames when the writer runs.
 """
 
 from __future__ import annotations
 
 import asyncio
+import time
 from collections import deque
 from collections.abc import Awaitable, Callable
 
 HTML = 0
 DATA = 1
+JOIN_LIMIT = 64 * 1024  # characters of HTML joined into one frame, at most
 
 
 class QueueFull(Exception):
@@ -27,12 +32,15 @@ class QueueFull(Exception):
 
 
 class SendQueue:
-    def __init__(self, max_frames: int, max_chars: int, on_overflow: Callable[[], None] = lambda: None) -> None:
+    def __init__(self, max_frames: int, max_chars: int, send_timeout: float,
+                 on_overflow: Callable[[], None] = lambda: None) -> None:
         self.max_frames = max_frames
         self.max_chars = max_chars
+        self.send_timeout = send_timeout
         self._on_overflow = on_overflow
         self._items: deque[tuple[int, str]] = deque()
         self.pending_chars = 0  # queued, or in a send that has not returned
+        self.blocked_since: float | None = None  # when the send in flight started, if one is
         self._wake = asyncio.Event()
         self.closing: tuple[int, str] | None = None
         self.overflowed = False
@@ -40,17 +48,26 @@ class SendQueue:
     def put(self, kind: int, text: str) -> bool:
         if self.closing is not None or self.overflowed:
             return False
-        size = len(text)
-        too_many = len(self._items) >= self.max_frames
-        if too_many or (self.pending_chars and self.pending_chars + size > self.max_chars):
-            self.overflowed = True
-            self._wake.set()
-            self._on_overflow()
-            return False
+        self.pending_chars += len(text)
         self._items.append((kind, text))
-        self.pending_chars += size
+        if self.blocked_since is not None and (len(self._items) > self.max_frames
+                                               or self.pending_chars > self.max_chars):
+            self.cut_off()
+            return False
         self._wake.set()
         return True
+
+    def cut_off(self) -> None:
+        """The client stopped reading: drop what is queued and tell the connection."""
+        if not self.overflowed:
+            self.overflowed = True
+            self._items.clear()
+            self._wake.set()
+            self._on_overflow()
+
+    def stalled(self, now: float) -> bool:
+        """A send has been blocked longer than `send_timeout`."""
+        return self.blocked_since is not None and now - self.blocked_since > self.send_timeout
 
     def close(self, code: int, reason: str) -> None:
         if self.closing is None:
@@ -58,18 +75,23 @@ class SendQueue:
             self._wake.set()
 
     def _batches(self) -> list[tuple[int, str]]:
-        """Everything queued, with consecutive HTML fragments joined into one frame."""
+        """Everything queued, with consecutive HTML fragments joined into frames."""
         batches: list[tuple[int, str]] = []
         html: list[str] = []
+        size = 0
         while self._items:
             kind, text = self._items.popleft()
-            if kind == HTML:
+            if kind == HTML and size + len(text) <= JOIN_LIMIT:
                 html.append(text)
+                size += len(text)
                 continue
             if html:
                 batches.append((HTML, "".join(html)))
-                html = []
-            batches.append((kind, text))
+                html, size = [], 0
+            if kind == HTML:
+                html, size = [text], len(text)
+            else:
+                batches.append((kind, text))
         if html:
             batches.append((HTML, "".join(html)))
         return batches
@@ -82,9 +104,27 @@ class SendQueue:
             if self.overflowed:
                 raise QueueFull()
             for _, text in self._batches():
+                self.blocked_since = time.monotonic()
                 await send(text)
+                self.blocked_since = None
                 self.pending_chars -= len(text)
                 if self.overflowed:
                     raise QueueFull()
             if self.closing is not None and not self._items:
                 return self.closing
+
+
+class Watchdog:
+    """Cuts off the clients whose send has been blocked too long; one per process."""
+
+    def __init__(self) -> None:
+        self.queues: set[SendQueue] = set()
+
+    def check(self, now: float) -> None:
+        for queue in [q for q in self.queues if q.stalled(now)]:
+            queue.cut_off()
+
+    async def run(self, interval: float = 1.0) -> None:
+        while True:
+            await asyncio.sleep(interval)
+            self.check(time.monotonic())

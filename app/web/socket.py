@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import uuid
+from collections.abc import AsyncGenerator
 from contextlib import suppress
 from urllib.parse import urlsplit
 
@@ -21,11 +22,12 @@ from app.chat.protocol import FrameError, RateLimiter, parse_frame
 from app.chat.room import CLOSE_SIGNED_OUT, CLOSE_TOO_SLOW, Room
 from app.settings import Limits
 from app.web.client_ip import client_ip
-from app.web.send_queue import DATA, HTML, QueueFull, SendQueue
+from app.web.send_queue import DATA, HTML, QueueFull, SendQueue, Watchdog
 
 log = logging.getLogger("app.socket")
 TOO_SLOW = "You were disconnected because your connection fell behind."
 CLOSE_WAIT_SECONDS = 1.0
+WATCHDOG = "SEND_WATCHDOG"
 blueprint = Blueprint("socket", __name__)
 
 
@@ -36,8 +38,9 @@ class Connection:
         self.identity = identity
         self.conn_id = uuid.uuid4().hex
         self.threads: set[str] = set()
-        self.queue = SendQueue(limits.send_queue_frames, limits.send_queue_bytes, self._cut_off)
-        self._task: asyncio.Task[None] | None = None
+        self.queue = SendQueue(limits.send_queue_frames, limits.send_queue_bytes, limits.send_timeout_seconds,
+                               self._cut_off)
+        self.writer: asyncio.Task[None] | None = None
 
     def send_html(self, html: str) -> bool:
         return self.queue.put(HTML, html)
@@ -49,8 +52,8 @@ class Connection:
         self.queue.close(code, reason)
 
     def _cut_off(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
+        if self.writer is not None:
+            self.writer.cancel()  # it may be blocked in a send that will never return
 
 
 def origin_allowed(origin: str | None, host: str, cors_hosts: tuple[str, ...]) -> bool:
@@ -78,24 +81,30 @@ async def chat_socket() -> None:
         return
     log.info("socket open %s as %r", client_ip(websocket, settings), identity.name)
     connection = Connection(identity, settings.limits)
-    task = connection._task = asyncio.current_task()
-    cut_off = False
+    watchdog: Watchdog | None = current_app.config.get(WATCHDOG)
+    if watchdog is not None:
+        watchdog.queues.add(connection.queue)
     try:
         await _serve(room, connection)
-    except asyncio.CancelledError:
-        if not connection.queue.overflowed or task is None:
-            raise
-        task.uncancel()
-        cut_off = True
-        log.warning("cut off %r: stopped reading (send queue full)", identity.name)
     finally:
+        if watchdog is not None:
+            watchdog.queues.discard(connection.queue)
         await asyncio.shield(room.leave(connection))
         log.info("socket closed for %r", identity.name)
-    if cut_off:
+    if connection.queue.overflowed:
+        log.warning("cut off %r: stopped reading (send queue full)", identity.name)
         # The close frame waits behind what the kernel still holds: a client that reads again
         # gets it; one that never does is not waited for.
         with suppress(TimeoutError):
             await asyncio.wait_for(websocket.close(CLOSE_TOO_SLOW, TOO_SLOW), CLOSE_WAIT_SECONDS)
+
+
+@blueprint.while_app_serving
+async def _watch_sends() -> AsyncGenerator[None, None]:
+    watchdog = current_app.config[WATCHDOG] = Watchdog()
+    task = asyncio.create_task(watchdog.run())
+    yield
+    task.cancel()
 
 
 async def _serve(room: Room, connection: Connection) -> None:
@@ -105,7 +114,7 @@ async def _serve(room: Room, connection: Connection) -> None:
         return
     async with asyncio.TaskGroup() as group:
         reader = group.create_task(_read(room, connection))
-        writer = group.create_task(_write(connection))
+        writer = connection.writer = group.create_task(_write(connection))
         writer.add_done_callback(lambda _: reader.cancel())
         reader.add_done_callback(lambda _: writer.cancel())
 
@@ -114,7 +123,7 @@ async def _write(connection: Connection) -> None:
     try:
         code, reason = await connection.queue.drain(websocket.send)
     except QueueFull:
-        code, reason = CLOSE_TOO_SLOW, TOO_SLOW
+        return  # chat_socket closes it, once the room has let it go
     await _close(connection, code, reason)
 
 
@@ -131,9 +140,6 @@ async def _read(room: Room, connection: Connection) -> None:
     frames = RateLimiter(limits.frames_per_second, limits.frame_burst)
     messages = RateLimiter(limits.messages_per_second, limits.message_burst)
     while True:
-        # Let the writers this frame woke run before the next frame is handled: a burst from
-        # one socket must not pile up in everyone's queue faster than the writers can send it.
-        await asyncio.sleep(0)
         raw = await websocket.receive()
         try:
             if not frames.allow():

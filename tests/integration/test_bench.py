@@ -23,9 +23,9 @@ N = 20
 
 @pytest.fixture(scope="module")
 def bench_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    # The bench's own limits, with the default send queue: the slow scenario's 3.2 MB to the
-    # stalled client is more than SendQueueBytes (2 MiB) plus the capped kernel buffer.
-    with running_server(tmp_path_factory.mktemp("bench"), Limits=BENCH_LIMITS) as server:
+    # The bench's own limits; the stalled client is cut off after a send blocked for 5 s.
+    limits = {**BENCH_LIMITS, "SendTimeoutSeconds": 5.0}
+    with running_server(tmp_path_factory.mktemp("bench"), Limits=limits) as server:
         yield server
 
 

@@ -263,7 +263,7 @@ def _stalled_socket(server: Server, cookie: str) -> socket.socket:
 
 
 async def test_a_client_that_never_reads_is_cut_off_and_others_keep_receiving(tmp_path: Path) -> None:
-    limits = {"SendQueueFrames": 64, "MessagesPerSecond": 1000.0, "MessageBurst": 1000,
+    limits = {"SendTimeoutSeconds": 5.0, "MessagesPerSecond": 1000.0, "MessageBurst": 1000,
               "FramesPerSecond": 1000.0, "FrameBurst": 1000, "MaxMessageLength": 30000,
               "MaxFrameBytes": 100000}
     with running_server(tmp_path, Limits=limits) as server:

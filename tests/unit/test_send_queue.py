@@ -1,71 +1,125 @@
-"""The send queue on its own: joining fragments, and the two bounds that cut a client off."""
+"""The send queue on its own: joining fragments, and when a client counts as stopped reading."""
 
 from __future__ import annotations
 
 import asyncio
+import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 import pytest
 
-from app.web.send_queue import DATA, HTML, QueueFull, SendQueue
+from app.web import send_queue
+from app.web.send_queue import DATA, HTML, QueueFull, SendQueue, Watchdog
 
 
-async def test_fragments_that_piled_up_go_out_as_one_frame_and_data_frames_alone() -> None:
-    queue = SendQueue(max_frames=10, max_chars=1000)
-    for kind, text in [(HTML, "<a>"), (HTML, "<b>"), (DATA, '{"x":1}'), (HTML, "<c>")]:
-        assert queue.put(kind, text)
-    queue.close(1000, "bye")
+def queue(max_frames: int = 100, max_chars: int = 1000, send_timeout: float = 60.0) -> SendQueue:
+    return SendQueue(max_frames, max_chars, send_timeout)
+
+
+async def drained(q: SendQueue) -> list[str]:
     sent: list[str] = []
 
     async def send(text: str) -> None:
         sent.append(text)
 
-    assert await queue.drain(send) == (1000, "bye")
-    assert sent == ["<a><b>", '{"x":1}', "<c>"]
-    assert queue.pending_chars == 0
+    q.close(1000, "bye")
+    assert await q.drain(send) == (1000, "bye")
+    return sent
 
 
-def test_too_many_frames_cut_the_client_off() -> None:
-    cut: list[bool] = []
-    queue = SendQueue(max_frames=3, max_chars=1000, on_overflow=lambda: cut.append(True))
-    assert all(queue.put(HTML, "x") for _ in range(3))
-    assert not queue.put(HTML, "x")
-    assert queue.overflowed and cut == [True]
-    assert not queue.put(HTML, "x")  # once cut off, nothing more is taken
-    assert cut == [True]
-
-
-def test_too_much_text_cuts_the_client_off_even_in_few_frames() -> None:
-    queue = SendQueue(max_frames=100, max_chars=1000)
-    assert queue.put(HTML, "a" * 600)
-    assert queue.put(HTML, "b" * 400)
-    assert not queue.put(HTML, "c")
-    assert queue.overflowed
-
-
-def test_one_item_larger_than_the_bound_is_sent_when_nothing_else_is_held() -> None:
-    queue = SendQueue(max_frames=100, max_chars=1000)
-    assert queue.put(HTML, "w" * 5000)  # say, the whole who list of a big room
-    assert not queue.overflowed
-
-
-async def test_text_in_a_send_that_has_not_returned_still_counts() -> None:
-    """A writer blocked on a stalled socket has taken the queue's text; it is still held."""
-    queue = SendQueue(max_frames=100, max_chars=1000)
-    stalled = asyncio.Event()
+@asynccontextmanager
+async def stalled_writer(q: SendQueue) -> AsyncIterator[list[str]]:
+    """A writer whose first send never returns, as on a socket whose kernel buffer is full."""
     taken: list[str] = []
+    never = asyncio.Event()
 
     async def send(text: str) -> None:
         taken.append(text)
-        await stalled.wait()  # the kernel buffer is full: this send does not return
+        await never.wait()
 
-    writer = asyncio.create_task(queue.drain(send))
-    assert queue.put(HTML, "a" * 600)
+    writer = asyncio.create_task(q.drain(send))
+    assert q.put(HTML, "first")
     while not taken:
         await asyncio.sleep(0)
-    assert queue.pending_chars == 600  # out of the queue, into the blocked send
-    assert queue.put(HTML, "b" * 300)
-    assert not queue.put(HTML, "c" * 200)
-    assert queue.overflowed
-    stalled.set()
+    assert q.blocked_since is not None
+    try:
+        yield taken
+    finally:
+        writer.cancel()
+
+
+async def test_fragments_that_piled_up_go_out_as_one_frame_and_data_frames_alone() -> None:
+    q = queue()
+    for kind, text in [(HTML, "<a>"), (HTML, "<b>"), (DATA, '{"x":1}'), (HTML, "<c>")]:
+        assert q.put(kind, text)
+    assert await drained(q) == ["<a><b>", '{"x":1}', "<c>"]
+    assert q.pending_chars == 0
+
+
+async def test_joined_frames_stay_under_the_join_limit(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(send_queue, "JOIN_LIMIT", 10)
+    q = queue()
+    for text in ["aaaa", "bbbb", "cccc", "dddddddddddd", "e"]:
+        assert q.put(HTML, text)
+    assert await drained(q) == ["aaaabbbb", "cccc", "dddddddddddd", "e"]
+
+
+def test_a_backlog_the_writer_has_not_had_its_turn_for_is_not_held_against_the_client() -> None:
+    q = queue(max_frames=3, max_chars=10)
+    assert all(q.put(HTML, "xxxx") for _ in range(10))  # a burst being fanned out
+    assert not q.overflowed
+
+
+async def test_too_many_frames_behind_a_blocked_send_cut_the_client_off() -> None:
+    cut: list[bool] = []
+    q = SendQueue(3, 1000, 60.0, on_overflow=lambda: cut.append(True))
+    async with stalled_writer(q):
+        assert all(q.put(HTML, "x") for _ in range(3))
+        assert not q.put(HTML, "x")
+        assert q.overflowed and cut == [True]
+        assert not q.put(HTML, "x")  # once cut off, nothing more is taken
+        assert cut == [True]
+
+
+async def test_too_much_text_held_cuts_the_client_off_counting_the_blocked_send() -> None:
+    q = queue(max_chars=1000)
+    async with stalled_writer(q):
+        assert q.pending_chars == len("first")  # out of the queue, into the blocked send
+        assert q.put(HTML, "a" * 600)
+        assert q.put(HTML, "b" * 395)
+        assert not q.put(HTML, "c")
+        assert q.overflowed
+
+
+async def test_the_watchdog_cuts_off_a_send_blocked_too_long_even_with_nothing_more_to_send() -> None:
+    cut: list[bool] = []
+    q = SendQueue(100, 1000, 0.05, on_overflow=lambda: cut.append(True))
+    idle = queue(send_timeout=0.05)
+    watchdog = Watchdog()
+    watchdog.queues |= {q, idle}
+    async with stalled_writer(q):
+        watchdog.check(time.monotonic())
+        assert not q.overflowed  # blocked, but not for long yet
+        await asyncio.sleep(0.1)
+        watchdog.check(time.monotonic())
+        assert q.overflowed and cut == [True]
+        assert not idle.overflowed  # nothing in flight: nothing to time out
+
+
+async def test_the_writer_stops_with_queue_full_once_its_send_returns() -> None:
+    q = queue(max_frames=1)
+    release = asyncio.Event()
+
+    async def send(text: str) -> None:
+        await release.wait()
+
+    writer = asyncio.create_task(q.drain(send))
+    assert q.put(HTML, "first")
+    while q.blocked_since is None:
+        await asyncio.sleep(0)
+    assert q.put(HTML, "x")
+    assert not q.put(HTML, "y")
+    release.set()
     with pytest.raises(QueueFull):
         await asyncio.wait_for(writer, 5)
