@@ -12,6 +12,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.browser.conftest import ARTIFACTS, UserFactory
+from tests.browser.test_webcam_browser import expect_playing, panel, start_webcam
 from tests.support import ROOT
 
 PHONE = (390, 844)
@@ -211,3 +212,44 @@ def test_everything_is_reachable_with_tab_and_focus_is_visible(new_user: UserFac
         reached.append(focused["name"])
     for name in ("Settings", "Sign out", "Lobby", "Off Topic", "Message", "Send", "bob"):
         assert any(name in seen for seen in reached), (name, reached)
+
+
+@pytest.mark.parametrize(("size", "viewport"), [("desktop", DESKTOP), ("phone", PHONE)])
+def test_webcam_panels_sit_above_the_messages_and_can_be_minimised(
+        new_user: UserFactory, size: str, viewport: tuple[int, int]) -> None:
+    alice = new_user("alice", viewport=viewport)
+    carol = new_user("carol", viewport=viewport)
+    bob = new_user("bob", viewport=viewport)
+    for broadcaster in (alice, carol):
+        start_webcam(broadcaster)
+    for name in ("alice", "carol"):
+        if size == "phone":
+            bob.get_by_role("button", name="People").click()
+        bob.get_by_role("region", name="Who's online").get_by_role("button", name=f"Watch {name}").click()
+        expect_playing(bob, name)
+    assert_fits_the_screen(bob)
+    log = bob.get_by_role("log", name="Lobby")
+    feed = panel(bob, "alice")
+    feed_box, log_box = feed.bounding_box(), log.bounding_box()
+    assert feed_box and log_box and feed_box["y"] + feed_box["height"] <= log_box["y"]
+    screenshot(bob, f"{size}-light-webcams")
+    assert serious_axe_violations(bob) == [], "with two webcams open"
+
+    # Minimised, a feed folds to its caption; the others play on, and folding them all gives the
+    # messages the room back.
+    feed.get_by_role("button", name="Minimise alice's camera").click()
+    expect(feed.locator("video")).to_be_hidden()
+    expect(feed.get_by_role("button", name="Restore alice's camera")).to_be_visible()
+    expect(feed.get_by_role("button", name="Close alice's camera")).to_be_visible()
+    expect_playing(bob, "carol")
+    panel(bob, "carol").get_by_role("button", name="Minimise carol's camera").click()
+    expect(panel(bob, "carol").locator("video")).to_be_hidden()
+    assert_fits_the_screen(bob)
+    folded = log.bounding_box()
+    assert folded and folded["height"] > log_box["height"] + 50
+    screenshot(bob, f"{size}-light-webcams-minimised")
+
+    feed.get_by_role("button", name="Restore alice's camera").click()
+    expect_playing(bob, "alice")
+    expect(feed.get_by_role("button", name="Minimise alice's camera")).to_be_focused()
+    assert_fits_the_screen(bob)

@@ -7,6 +7,7 @@
 //   notices.js     notices from the server
 //   title.js       the unread count in the tab title while the tab is hidden
 //   prefs.js, settings.js, sounds.js   preferences, the Settings dialog, sound effects
+//   webcam-panels.js  minimise and restore webcam panels (webcam.js builds them)
 
 import "./drawers.js";
 import "./composer.js";
@@ -14,6 +15,7 @@ import "./connection.js";
 import "./notices.js";
 import "./title.js";
 import "./settings.js";
+import "./webcam-panels.js";
 import { meKey } from "./logs.js";
 import { notify, soundFor } from "./sounds.js";
 

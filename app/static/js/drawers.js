@@ -38,6 +38,8 @@ document.addEventListener("click", (event) => {
   const toggle = event.target.closest(".drawer-toggle");
   if (toggle) toggleDrawer(toggle.dataset.drawer);
   else if (event.target === backdrop) closeDrawers();
+  // Watching someone's camera from the People drawer: close it, so the feed can be seen.
+  else if (event.target.closest(".drawer.is-open .camera-button")) closeDrawers();
 });
 
 document.addEventListener("keydown", (event) => {
