@@ -15,13 +15,21 @@ from app.assets import install_asset_helper
 from app.auth import weak_key_warning
 from app.broker import broker_for
 from app.chat.room import Room
+from app.processes import hypercorn_workers, single_room_problem
 from app.settings import Settings, load_settings
+
+LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
 
 def create_app(settings: Settings | None = None) -> Quart:
     """The application, for `settings` or the file named by $BARERTC_SETTINGS (./settings.toml)."""
     if settings is None:
         settings = load_settings(os.environ.get("BARERTC_SETTINGS", "settings.toml"))
+    problem = single_room_problem(settings, hypercorn_workers())
+    if problem:
+        raise SystemExit(problem)
+    if not logging.getLogger().handlers:  # run by `hypercorn 'app:create_app()'`: log like python -m app
+        logging.basicConfig(level=logging.INFO, format=LOG_FORMAT)
     if (warning := weak_key_warning(settings)) is not None:
         logging.getLogger("app").warning("%s", warning)
     app = Quart(__name__)

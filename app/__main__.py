@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import os
 import signal
 import socket
 import sys
@@ -13,10 +14,12 @@ from typing import NoReturn
 
 from hypercorn.asyncio import serve
 from hypercorn.config import Config, Sockets
+from hypercorn.run import run
 
-from app import create_app
+from app import LOG_FORMAT, create_app
 from app.chat.room import Room
-from app.settings import SettingsError, load_settings
+from app.processes import single_room_problem
+from app.settings import Settings, SettingsError, load_settings
 
 log = logging.getLogger("app")
 
@@ -50,8 +53,16 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
                         help="where to listen (default 127.0.0.1:9000); -address is the Go original's spelling")
     parser.add_argument("--settings", "-settings", default="settings.toml", metavar="PATH",
                         help="the settings file; written with defaults if missing (default ./settings.toml)")
+    parser.add_argument("--workers", "-workers", default=1, type=_positive, metavar="N",
+                        help="worker processes (default 1); more than one needs [Redis] URL in settings")
     parser.add_argument("--debug", "-debug", action="store_true", help="log at debug level")
     return parser.parse_args(argv)
+
+
+def _positive(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number of at least 1, got {text!r}")
+    return int(text)
 
 
 def parse_address(address: str) -> tuple[str, int]:
@@ -63,8 +74,8 @@ def parse_address(address: str) -> tuple[str, int]:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(sys.argv[1:] if argv is None else argv)
-    logging.basicConfig(level=logging.DEBUG if args.debug else logging.INFO,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    level = logging.DEBUG if args.debug else logging.INFO
+    logging.basicConfig(level=level, format=LOG_FORMAT)
     try:
         host, port = parse_address(args.address)
         existed = Path(args.settings).exists()
@@ -72,9 +83,25 @@ def main(argv: list[str] | None = None) -> int:
     except (ValueError, SettingsError) as error:
         print(f"python -m app: error: {error}", file=sys.stderr)
         return 2
+    problem = single_room_problem(settings, args.workers)
+    if problem:
+        print(f"python -m app: error: {problem}", file=sys.stderr)
+        return 2
     if not existed:
         log.info("wrote default settings to %s", Path(args.settings).resolve())
-    app = create_app(settings)
+    config = hypercorn_config(settings, host, port)
+    log.info("serving on http://%s:%d%s", host, port, f" with {args.workers} workers" if args.workers > 1 else "")
+    try:
+        if args.workers > 1:
+            return _run_workers(config, args.workers, args.settings, level)
+        asyncio.run(_serve(create_app(settings), config))
+    except OSError as error:
+        print(f"python -m app: error: cannot listen on {args.address}: {error.strerror}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def hypercorn_config(settings: Settings, host: str, port: int) -> _Config:
     config = _Config()
     config.send_buffer = settings.limits.socket_send_buffer
     config.bind = [f"[{host}]:{port}" if ":" in host else f"{host}:{port}"]
@@ -82,13 +109,19 @@ def main(argv: list[str] | None = None) -> int:
     config.websocket_ping_interval = settings.limits.ping_interval_seconds or None
     config.websocket_max_message_size = max(settings.limits.max_frame_bytes * 4, 1 << 20)
     config.graceful_timeout = 3.0
-    log.info("serving on http://%s:%d", host, port)
-    try:
-        asyncio.run(_serve(app, config))
-    except OSError as error:
-        print(f"python -m app: error: cannot listen on {args.address}: {error.strerror}", file=sys.stderr)
-        return 1
-    return 0
+    return config
+
+
+def _run_workers(config: Config, workers: int, settings_path: str, level: int) -> int:
+    """Hypercorn's own worker processes, each calling create_app() with the same settings file."""
+    os.environ["BARERTC_SETTINGS"] = str(Path(settings_path).resolve())
+    config.application_path = "app:create_app()"
+    config.workers = workers
+    config.logconfig_dict = {"version": 1, "disable_existing_loggers": False,
+                             "formatters": {"plain": {"format": LOG_FORMAT}},
+                             "handlers": {"stderr": {"class": "logging.StreamHandler", "formatter": "plain"}},
+                             "root": {"level": level, "handlers": ["stderr"]}}
+    return run(config)
 
 
 async def _serve(app: object, config: Config) -> None:

@@ -11,7 +11,7 @@ import os
 import re
 import secrets
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -78,6 +78,8 @@ class Limits:
 @dataclass(frozen=True)
 class RedisSettings:
     url: str = ""
+    prefix: str = "barertc"
+    heartbeat_seconds: float = 5.0
 
 
 @dataclass(frozen=True)
@@ -150,7 +152,9 @@ _SECTIONS: dict[str, tuple[str, type[Any], list[tuple[str, str, type[Any]]]]] = 
         ("SocketSendBuffer", "socket_send_buffer", int),
         ("PingIntervalSeconds", "ping_interval_seconds", float),
     ]),
-    "Redis": ("redis", RedisSettings, [("URL", "url", str)]),
+    "Redis": ("redis", RedisSettings, [
+        ("URL", "url", str), ("Prefix", "prefix", str), ("HeartbeatSeconds", "heartbeat_seconds", float),
+    ]),
 }
 _CHANNEL_KEYS = [("ID", "id", str), ("Name", "name", str), ("Icon", "icon", str),
                  ("WelcomeMessages", "welcome_messages", list)]
@@ -194,6 +198,9 @@ HELP: dict[str, str] = {
     "Limits.PingIntervalSeconds": "WebSocket keep-alive ping interval (0 turns pings off).",
     "Redis.URL": "redis://host:port/db to join several processes into one chat; "
                  "empty for one process. The env var BARERTC_REDIS_URL overrides it.",
+    "Redis.Prefix": "Starts every Redis key and the pub/sub channel; chats sharing one Redis need different ones.",
+    "Redis.HeartbeatSeconds": "How often each process tells Redis it is alive; a process that stops "
+                              "takes its users out of the who list within about four times this.",
 }
 
 _CHANNEL_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
@@ -262,7 +269,7 @@ def load_settings(path: str | os.PathLike[str], *, write: bool = True) -> Settin
         _write(file, doc)
     redis_url = os.environ.get("BARERTC_REDIS_URL")
     if redis_url is not None:
-        settings = _replace(settings, redis=RedisSettings(url=redis_url))
+        settings = _replace(settings, redis=replace(settings.redis, url=redis_url))
     return settings
 
 
@@ -435,6 +442,10 @@ def _check_values(settings: Settings, check: _Checker) -> None:
             raise check.fail(f"TURN.URLs[{index}]", f"{url!r} must start with stun: or turn:")
     if settings.redis.url and urlsplit(settings.redis.url).scheme not in ("redis", "rediss", "unix"):
         raise check.fail("Redis.URL", "must be a redis:// URL")
+    if not re.fullmatch(r"[A-Za-z0-9_.:-]{1,64}", settings.redis.prefix):
+        raise check.fail("Redis.Prefix", "must be 1-64 letters, digits, or _ . : -")
+    if settings.redis.heartbeat_seconds <= 0:
+        raise check.fail("Redis.HeartbeatSeconds", "must be greater than zero")
     for key, attr, _ in _SECTIONS["Limits"][2]:
         value = getattr(settings.limits, attr)
         if key == "PingIntervalSeconds" and value < 0:

@@ -16,7 +16,7 @@ def broker_for(settings: Settings) -> Broker:
     if settings.redis.url:
         from app.broker.redis import RedisBroker
 
-        redis_broker: Broker = RedisBroker(settings.redis.url)
+        redis_broker: Broker = RedisBroker(settings.redis)
         return redis_broker
     return MemoryBroker()
 

@@ -1,10 +1,377 @@
-"""The Redis broker: many processes, one chat. (Being built: see issue 8.)"""
+"""The Redis broker: many processes, one chat.
+
+Each process holds one pub/sub connection (every event goes through one channel) and a small
+pool for commands. An event is handed to this process's room at once and queued for Redis;
+one sender task publishes the queue in order, and the listener hands the room every event
+other processes publish. Names, members and bans live in Redis (see `redis_scripts`).
+
+A supervisor task owns the connection: it connects, announces this process (heartbeat with
+expiry), rebuilds the shared presence, then runs the listener, the sender and the heartbeat
+together. When any of them fails, or a command finds Redis gone, the process carries on with
+its own users alone (names checked locally, events kept in-process), says so in the log, and
+reconnects with backoff; back on Redis it claims its users' names again and catches up with
+everyone else's.
+"""
 
 from __future__ import annotations
 
-from app.broker.memory import MemoryBroker
+import asyncio
+import contextlib
+import json
+import logging
+import random
+import time
+import uuid
+from typing import Any
+from urllib.parse import urlsplit
+
+from redis.asyncio import Redis
+from redis.asyncio.client import PubSub
+from redis.asyncio.retry import Retry
+from redis.backoff import NoBackoff
+from redis.commands.core import AsyncScript
+from redis.exceptions import RedisError
+
+from app.broker.base import EventHandler
+from app.broker.redis_presence import Presence
+from app.broker.redis_scripts import CLAIM, HEARTBEAT, RELEASE, STORE, SWEEP, Keys
+from app.chat.events import Disconnect, Event, Left, Updated, decode_event, encode_event
+from app.chat.model import Member
+from app.chat.room import CLOSE_NAME_TAKEN
+from app.settings import RedisSettings
+
+log = logging.getLogger("app.broker.redis")
+
+BACKOFF_FIRST = 0.25
+BACKOFF_MAX = 10.0
+OUTBOX_LIMIT = 50_000
+PUBLISH_BATCH = 256
 
 
-class RedisBroker(MemoryBroker):
-    def __init__(self, url: str) -> None:
-        raise NotImplementedError("The Redis broker is not available in this version yet.")
+class Offline(Exception):
+    """Redis cannot be reached right now; the caller falls back to this process's own view."""
+
+
+class RedisBroker:
+    def __init__(self, settings: RedisSettings) -> None:
+        self.process_id = uuid.uuid4().hex[:12]
+        self.settings = settings
+        self.keys = Keys(settings.prefix)
+        self.presence = Presence(self.process_id)
+        self.where = _describe(settings.url)
+        self._client: Redis | None = None
+        self._scripts: dict[str, AsyncScript] = {}
+        self._online = False  # commands go to Redis (else each falls back at once)
+        self._served = False  # this connection got as far as serving
+        self._lost = asyncio.Event()
+        self._lost_reason = ""
+        self._outbox: asyncio.Queue[str] = asyncio.Queue(OUTBOX_LIMIT)
+        self._bans: dict[str, float] = {}
+        self._pending_bans: dict[str, float] = {}  # changed while Redis was away; 0 = lifted
+        self._supervisor: asyncio.Task[None] | None = None
+        self._attempted = asyncio.Event()
+
+    # --- lifetime -----------------------------------------------------------------
+
+    async def start(self, on_event: EventHandler) -> None:
+        self.presence.handler = on_event
+        self._client = Redis.from_url(
+            self.settings.url, decode_responses=True, retry=Retry(NoBackoff(), 0),
+            socket_connect_timeout=2.0, socket_timeout=max(5.0, self.settings.heartbeat_seconds))
+        self._scripts = {name: self._client.register_script(text) for name, text in
+                         (("claim", CLAIM), ("store", STORE), ("release", RELEASE),
+                          ("heartbeat", HEARTBEAT), ("sweep", SWEEP))}
+        self._supervisor = asyncio.create_task(self._supervise(), name="redis-broker")
+        await self._attempted.wait()
+
+    async def close(self) -> None:
+        if self._supervisor is None:
+            return
+        if self._online:
+            await self._retire()
+        self._supervisor.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await self._supervisor
+        self._supervisor = None
+        self._online = False
+        if self._client is not None:
+            await self._client.aclose()
+        self.presence.handler = None
+
+    async def _retire(self) -> None:
+        """Leaving cleanly: free this process's names, tell everyone, and stop being alive."""
+        try:
+            for member in list(self.presence.local.values()):
+                await self.release(member.name, member.conn)
+                await self.publish(Left(member.name, member.conn))
+            await asyncio.wait_for(self._outbox.join(), 3.0)
+            assert self._client is not None
+            await self._client.delete(self.keys.alive(self.process_id))
+        except (Offline, RedisError, OSError, TimeoutError) as error:
+            log.warning("could not say goodbye to Redis: %s", _reason(error))
+
+    # --- the broker seam ----------------------------------------------------------
+
+    async def publish(self, event: Event) -> None:
+        self.presence.deliver(event)
+        if not self._online:
+            return
+        try:
+            self._outbox.put_nowait(f"{self.process_id} {encode_event(event)}")
+        except asyncio.QueueFull:
+            self._connection_failed("events are piling up faster than Redis takes them")
+
+    async def claim(self, member: Member, *, replacing: str = "") -> Member | None:
+        try:
+            holder = await self._script("claim", member.name, replacing, self.process_id, member.conn,
+                                        _json(member))
+        except Offline:
+            known = self.presence.holder(member.name)
+            if known is not None and known.conn != replacing:
+                return known
+        else:
+            if holder is not None:
+                return Member.from_dict(json.loads(holder))
+        self.presence.hold(member)
+        return None
+
+    async def store(self, member: Member) -> None:
+        self.presence.update(member)
+        with contextlib.suppress(Offline):
+            await self._script("store", member.name, self.process_id, member.conn, _json(member))
+
+    async def release(self, name: str, conn: str) -> bool:
+        held = self.presence.drop(name, conn)
+        try:
+            return bool(await self._script("release", name, self.process_id, conn))
+        except Offline:
+            return held
+
+    async def members(self) -> list[Member]:
+        return list(self.presence.view.values())
+
+    async def ban(self, name: str, until: float) -> None:
+        key = name.casefold()
+        self._bans[key] = until
+        try:
+            await self._command(lambda client: client.zadd(self.keys.bans, {key: until}))
+        except Offline:
+            self._pending_bans[key] = until
+
+    async def unban(self, name: str) -> bool:
+        key = name.casefold()
+        existed = self._bans.pop(key, None) is not None
+        try:
+            removed = await self._command(lambda client: client.zrem(self.keys.bans, key))
+        except Offline:
+            self._pending_bans[key] = 0
+            return existed
+        return existed or bool(removed)
+
+    async def bans(self) -> dict[str, float]:
+        now = time.time()
+        try:
+            await self._command(lambda client: client.zremrangebyscore(self.keys.bans, "-inf", now))
+            rows = await self._command(lambda client: client.zrangebyscore(
+                self.keys.bans, now, "+inf", withscores=True))
+        except Offline:
+            return {name: until for name, until in self._bans.items() if until > now}
+        self._bans = {str(name): float(until) for name, until in rows}
+        return dict(self._bans)
+
+    # --- talking to Redis ---------------------------------------------------------
+
+    async def _script(self, name: str, *args: str | float) -> Any:
+        return await self._command(lambda _: self._scripts[name](args=[self.keys.prefix, *args]))
+
+    async def _command(self, call: Any) -> Any:
+        """Run `call(client)`; Offline when Redis is away (then the supervisor is told)."""
+        if not self._online or self._client is None:
+            raise Offline
+        try:
+            return await call(self._client)
+        except (RedisError, OSError) as error:
+            self._connection_failed(_reason(error))
+            raise Offline from error
+
+    def _connection_failed(self, reason: str) -> None:
+        self._online = False
+        if not self._lost.is_set():
+            self._lost_reason = reason
+            self._lost.set()
+
+    # --- the supervisor -----------------------------------------------------------
+
+    async def _supervise(self) -> None:
+        """Stay connected to Redis for the life of the process; never ends until cancelled."""
+        delay = BACKOFF_FIRST
+        failures = 0
+        while True:
+            try:
+                await self._connected()
+            except asyncio.CancelledError:
+                raise
+            except Exception as error:
+                reason = _reason(error)
+                if not _is_connection_trouble(error):
+                    log.exception("the Redis broker failed; reconnecting")
+            else:
+                reason = "the connection ended"
+            if self._served:
+                dropped = self._go_offline()
+                log.warning("lost Redis at %s (%s): serving this process's users only; reconnecting "
+                            "(%d events not sent)", self.where, reason, dropped)
+                delay, failures = BACKOFF_FIRST, 0
+            else:
+                self._go_offline()
+                failures += 1
+                log.log(logging.WARNING if failures == 1 else logging.INFO,
+                        "cannot reach Redis at %s (%s); trying again in %.1fs", self.where, reason, delay)
+            self._attempted.set()
+            await asyncio.sleep(delay * random.uniform(0.75, 1.25))
+            delay = min(delay * 2, BACKOFF_MAX)
+
+    def _go_offline(self) -> int:
+        self._online = self._served = False
+        self._lost.clear()
+        dropped = self._outbox.qsize()
+        self._outbox = asyncio.Queue(OUTBOX_LIMIT)
+        return dropped
+
+    async def _connected(self) -> None:
+        """One connection's life: announce, subscribe, rebuild, then serve until something fails."""
+        assert self._client is not None
+        pubsub = self._client.pubsub(ignore_subscribe_messages=True)
+        try:
+            await self._scripts["heartbeat"](args=[self.keys.prefix, self.process_id, self._ttl_ms()])
+            await pubsub.subscribe(self.keys.events)
+            self._lost.clear()
+            self._online = True
+            await self._rebuild()
+            log.info("joined the chat on Redis at %s as process %s (%d here, %d in all)", self.where,
+                     self.process_id, len(self.presence.local), len(self.presence.view))
+            self._served = True
+            self._attempted.set()
+            async with asyncio.TaskGroup() as tasks:
+                tasks.create_task(self._listen(pubsub))
+                tasks.create_task(self._send())
+                tasks.create_task(self._beat())
+                tasks.create_task(self._watch())
+        finally:
+            with contextlib.suppress(RedisError, OSError):
+                await pubsub.aclose()  # type: ignore[no-untyped-call]
+
+    async def _rebuild(self) -> None:
+        """After (re)connecting: this process's names claimed again, everyone else's caught up."""
+        assert self._client is not None
+        await self._forget_departed()
+        for member in list(self.presence.local.values()):
+            holder = await self._script("claim", member.name, member.conn, self.process_id, member.conn,
+                                        _json(member))
+            if holder is None:
+                await self.publish(Updated(member))
+            else:
+                log.warning("%r was taken on another process while Redis was away", member.name)
+                self.presence.drop(member.name, member.conn)
+                self.presence.deliver(Disconnect(member.name, CLOSE_NAME_TAKEN,
+                                                 f"Someone else is now using the name {member.name}. "
+                                                 "Please sign in again.", member.conn))
+                self.presence.deliver(Left(member.name, member.conn))
+        shared = await self._client.hgetall(self.keys.members)
+        self.presence.resync({str(name): Member.from_dict(json.loads(text)) for name, text in shared.items()})
+        await self._push_pending_bans()
+
+    async def _forget_departed(self) -> None:
+        """Names Redis still gives this process though their connection left while it was away."""
+        assert self._client is not None
+        names = sorted(str(name) for name in await self._client.smembers(self.keys.names(self.process_id)))
+        holders = await self._client.hmget(self.keys.holders, names) if names else []
+        for name, holder in zip(names, holders, strict=True):
+            process, _, conn = str(holder or "").partition(" ")
+            mine = self.presence.local.get(name)
+            gone = process == self.process_id and (mine is None or mine.conn != conn)
+            if gone and await self._script("release", name, self.process_id, conn):
+                await self.publish(Left(name, conn))
+
+    async def _push_pending_bans(self) -> None:
+        assert self._client is not None
+        for name, until in list(self._pending_bans.items()):
+            if until:
+                await self._client.zadd(self.keys.bans, {name: until})
+            else:
+                await self._client.zrem(self.keys.bans, name)
+            del self._pending_bans[name]
+
+    async def _listen(self, pubsub: PubSub) -> None:
+        async for message in pubsub.listen():
+            if message.get("type") == "message":
+                self._receive(message["data"])
+        raise ConnectionError("the pub/sub subscription ended")
+
+    def _receive(self, data: str) -> None:
+        sender, _, payload = data.partition(" ")
+        if sender == self.process_id:
+            return
+        try:
+            event = decode_event(payload)
+        except (ValueError, KeyError, TypeError):
+            log.warning("ignored a malformed event from process %s", sender[:20])
+            return
+        self.presence.deliver(event)
+
+    async def _send(self) -> None:
+        assert self._client is not None
+        outbox = self._outbox
+        while True:
+            batch = [await outbox.get()]
+            while len(batch) < PUBLISH_BATCH and not outbox.empty():
+                batch.append(outbox.get_nowait())
+            async with self._client.pipeline(transaction=False) as pipe:
+                for item in batch:
+                    pipe.publish(self.keys.events, item)
+                await pipe.execute()
+            for _ in batch:
+                outbox.task_done()
+
+    async def _beat(self) -> None:
+        """Renew this process's alive key and sweep out the users of processes that stopped."""
+        while True:
+            await asyncio.sleep(self.settings.heartbeat_seconds)
+            still_there = await self._script("heartbeat", self.process_id, self._ttl_ms())
+            if not still_there:
+                raise ConnectionError("this process's presence had expired in Redis")
+            removed = await self._script("sweep")
+            for name, conn in zip(removed[::2], removed[1::2], strict=True):
+                log.info("%r left with a process that stopped answering", name)
+                await self.publish(Left(name, conn, "lost"))
+
+    async def _watch(self) -> None:
+        await self._lost.wait()
+        raise ConnectionError(self._lost_reason)
+
+    def _ttl_ms(self) -> int:
+        return int(self.settings.heartbeat_seconds * 3000)
+
+
+def _json(member: Member) -> str:
+    return json.dumps(member.to_dict(), separators=(",", ":"))
+
+
+def _describe(url: str) -> str:
+    """The URL without its password, for the log."""
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.hostname or ''}{f':{parts.port}' if parts.port else ''}{parts.path}"
+
+
+def _reason(error: BaseException) -> str:
+    while isinstance(error, BaseExceptionGroup) and error.exceptions:
+        error = error.exceptions[0]
+    if isinstance(error, Offline) and error.__cause__ is not None:
+        error = error.__cause__
+    return str(error) or type(error).__name__
+
+
+def _is_connection_trouble(error: BaseException) -> bool:
+    if isinstance(error, BaseExceptionGroup):
+        return all(_is_connection_trouble(inner) for inner in error.exceptions)
+    return isinstance(error, RedisError | OSError | Offline)

@@ -63,6 +63,8 @@ def test_older_file_gains_new_keys_and_keeps_values(tmp_path: Path) -> None:
     ('[Limits]\nPingIntervalSeconds = -1\n', "settings.toml:2: Limits.PingIntervalSeconds must be zero (off) or more"),
     ('[TURN]\nURLs = ["http://x"]\n', "settings.toml:2: TURN.URLs[0]"),
     ('[Redis]\nURL = "http://x"\n', "settings.toml:2: Redis.URL must be a redis:// URL"),
+    ('[Redis]\nPrefix = "two words"\n', "settings.toml:2: Redis.Prefix must be 1-64 letters"),
+    ('[Redis]\nHeartbeatSeconds = 0\n', "settings.toml:2: Redis.HeartbeatSeconds must be greater than zero"),
     ('Title = "unterminated\n', "settings.toml: invalid TOML"),
 ])
 def test_validation_names_the_file_line_and_key(tmp_path: Path, body: str, message: str) -> None:
@@ -76,4 +78,7 @@ def test_validation_names_the_file_line_and_key(tmp_path: Path, body: str, messa
 
 def test_redis_url_from_the_environment_overrides(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("BARERTC_REDIS_URL", "redis://127.0.0.1:6379/3")
-    assert load_settings(tmp_path / "s.toml").redis.url == "redis://127.0.0.1:6379/3"
+    path = tmp_path / "s.toml"
+    path.write_text('[Redis]\nURL = ""\nPrefix = "site-a"\n')
+    redis = load_settings(path).redis
+    assert (redis.url, redis.prefix, redis.heartbeat_seconds) == ("redis://127.0.0.1:6379/3", "site-a", 5.0)

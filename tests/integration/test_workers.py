@@ -1,0 +1,80 @@
+"""More than one worker process: refused without Redis, one chat with it (issue 8)."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import redis_settings
+from tests.integration.test_redis import row, sees
+from tests.support import ROOT, ChatClient, RedisServer, Server, write_settings
+
+
+class HypercornServer(Server):
+    """`hypercorn 'app:create_app()' --workers N`, as an operator would run it."""
+
+    def __init__(self, settings_path: Path, workers: int) -> None:
+        super().__init__(settings_path, env={"BARERTC_SETTINGS": str(settings_path)})
+        self.workers = workers
+
+    def command(self) -> list[str]:
+        return [sys.executable, "-m", "hypercorn", "app:create_app()", "--bind", f"127.0.0.1:{self.port}",
+                "--workers", str(self.workers)]
+
+
+class WorkersServer(Server):
+    """`python -m app --workers N`."""
+
+    def __init__(self, settings_path: Path, workers: int) -> None:
+        super().__init__(settings_path)
+        self.workers = workers
+
+    def command(self) -> list[str]:
+        return [*super().command(), "--workers", str(self.workers)]
+
+
+def test_python_m_app_refuses_two_workers_without_redis(tmp_path: Path) -> None:
+    path = write_settings(tmp_path / "settings.toml")
+    result = subprocess.run([sys.executable, "-m", "app", "--settings", str(path), "--workers", "2"],
+                            cwd=ROOT, capture_output=True, text=True, timeout=30)
+    assert result.returncode == 2
+    assert "2 worker processes asked for, but no Redis is configured" in result.stderr
+    assert "Set [Redis] URL in settings.toml" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_hypercorn_refuses_two_workers_without_redis(tmp_path: Path) -> None:
+    server = HypercornServer(write_settings(tmp_path / "settings.toml"), workers=2)
+    result = subprocess.run(server.command(), cwd=ROOT, env=server._env, capture_output=True, text=True,
+                            timeout=60)
+    # It stops instead of serving two rooms. (Hypercorn 0.18's master exits with status 0 even
+    # so: its final join of the terminated sibling worker overwrites the failed worker's 1.)
+    assert "2 worker processes asked for, but no Redis is configured" in result.stderr
+    assert "Set [Redis] URL in settings.toml" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+@pytest.mark.redis
+@pytest.mark.parametrize("kind", [HypercornServer, WorkersServer])
+async def test_workers_with_redis_are_one_chat(kind: type[HypercornServer | WorkersServer], tmp_path: Path,
+                                                shared_redis: RedisServer) -> None:
+    path = write_settings(tmp_path / "settings.toml", Redis=redis_settings(shared_redis))
+    server = kind(path, workers=2).start()
+    try:
+        names = ["ann", "ben", "cat", "dee", "eve", "fay"]
+        clients = [await ChatClient.join(server.url, name) for name in names]
+        for client in clients:
+            await sees(client, *(row(name) for name in names), timeout=10)
+        await clients[0].say("one room for all workers")
+        for client in clients:
+            await client.wait_for(lambda t: "one room for all workers" in t, timeout=10)
+        processes = set(re.findall(r"joined the chat on Redis at \S+ as process (\w+)", server.log()))
+        assert len(processes) == 2, server.log()
+        for client in clients:
+            await client.leave()
+    finally:
+        server.stop()
