@@ -7,39 +7,20 @@ import asyncio
 import logging
 import os
 import signal
-import socket
 import sys
 from pathlib import Path
 from typing import NoReturn
 
 from hypercorn.asyncio import serve
-from hypercorn.config import Config, Sockets
+from hypercorn.config import Config
 from hypercorn.run import run
 
 from app import LOG_FORMAT, create_app
 from app.chat.room import Room
-from app.processes import single_room_problem
-from app.settings import Settings, SettingsError, load_settings
+from app.processes import hypercorn_config, single_room_problem
+from app.settings import SettingsError, load_settings
 
 log = logging.getLogger("app")
-
-
-class _Config(Config):
-    """Hypercorn's config, with a capped kernel send buffer on the listening sockets.
-
-    Linux copies SO_SNDBUF to every accepted socket. Without a cap the kernel grows a
-    stalled client's buffer to megabytes (net.ipv4.tcp_wmem), and the send queue only
-    notices the client stopped reading after all that has filled.
-    """
-
-    send_buffer = 0
-
-    def create_sockets(self) -> Sockets:
-        sockets = super().create_sockets()
-        for sock in [*sockets.insecure_sockets, *sockets.secure_sockets]:
-            if self.send_buffer and sock.type == socket.SOCK_STREAM:
-                sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, self.send_buffer)
-        return sockets
 
 
 class _Parser(argparse.ArgumentParser):
@@ -99,17 +80,6 @@ def main(argv: list[str] | None = None) -> int:
         print(f"python -m app: error: cannot listen on {args.address}: {error.strerror}", file=sys.stderr)
         return 1
     return 0
-
-
-def hypercorn_config(settings: Settings, host: str, port: int) -> _Config:
-    config = _Config()
-    config.send_buffer = settings.limits.socket_send_buffer
-    config.bind = [f"[{host}]:{port}" if ":" in host else f"{host}:{port}"]
-    config.accesslog = None
-    config.websocket_ping_interval = settings.limits.ping_interval_seconds or None
-    config.websocket_max_message_size = max(settings.limits.max_frame_bytes * 4, 1 << 20)
-    config.graceful_timeout = 3.0
-    return config
 
 
 def _run_workers(config: Config, workers: int, settings_path: str, level: int) -> int:

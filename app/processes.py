@@ -1,4 +1,4 @@
-"""How many processes serve the chat, and the refusal to split one room between them.
+"""How the chat's processes are run: Hypercorn's configuration, and how many of them.
 
 Without Redis, the room lives in one process's memory: two workers would be two rooms that
 cannot see each other. So asking for more than one worker with no `[Redis] URL` stops start-up
@@ -9,11 +9,41 @@ with a message that says what to configure: `python -m app --workers N` checks i
 
 from __future__ import annotations
 
+import socket
 import sys
 
-from hypercorn.config import Config
+from hypercorn.config import Config, Sockets
 
 from app.settings import Settings
+
+
+class ChatConfig(Config):
+    """Hypercorn's config, with a capped kernel send buffer on the listening sockets.
+
+    Linux copies SO_SNDBUF to every accepted socket. Without a cap the kernel grows a
+    stalled client's buffer to megabytes (net.ipv4.tcp_wmem), and the send queue only
+    notices the client stopped reading after all that has filled.
+    """
+
+    send_buffer = 0
+
+    def create_sockets(self) -> Sockets:
+        sockets = super().create_sockets()
+        for sock in [*sockets.insecure_sockets, *sockets.secure_sockets]:
+            if self.send_buffer and sock.type == socket.SOCK_STREAM:
+                sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, self.send_buffer)
+        return sockets
+
+
+def hypercorn_config(settings: Settings, host: str, port: int) -> ChatConfig:
+    config = ChatConfig()
+    config.send_buffer = settings.limits.socket_send_buffer
+    config.bind = [f"[{host}]:{port}" if ":" in host else f"{host}:{port}"]
+    config.accesslog = None
+    config.websocket_ping_interval = settings.limits.ping_interval_seconds or None
+    config.websocket_max_message_size = max(settings.limits.max_frame_bytes * 4, 1 << 20)
+    config.graceful_timeout = 3.0
+    return config
 
 
 def needs_redis_message(workers: int) -> str:

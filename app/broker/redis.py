@@ -138,7 +138,7 @@ class RedisBroker:
     async def store(self, member: Member) -> None:
         self.presence.update(member)
         with contextlib.suppress(Offline):
-            await self._script("store", member.name, self.process_id, member.conn, _json(member))
+            await self._script("store", member.name, member.process, member.conn, _json(member))
 
     async def release(self, name: str, conn: str) -> bool:
         held = self.presence.drop(name, conn)

@@ -106,10 +106,11 @@ async def test_three_processes_relay_webcam_signals_between_exactly_two_people(c
         await client.wait_for(lambda t: 'aria-label="Watch alice"' in t)  # her camera button
     await bob.send(action="open", username="alice")
     await alice.wait_for(signal_frame("ring", "bob"))
-    await alice.send(action="sdp", username="bob", description={"type": "offer", "sdp": "v=0 from alice"})
+    await alice.send(action="sdp", username="bob", feed="alice",
+                     description={"type": "offer", "sdp": "v=0 from alice"})
     offer = await bob.wait_for(signal_frame("sdp", "alice"))
     assert json.loads(offer)["description"]["sdp"] == "v=0 from alice"
-    await bob.send(action="candidate", username="alice", candidate={"candidate": "cand-from-bob"})
+    await bob.send(action="candidate", username="alice", feed="alice", candidate={"candidate": "cand-from-bob"})
     await alice.wait_for(signal_frame("candidate", "bob"))
 
     await dave.say("anyone?")
