@@ -5,9 +5,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 from datetime import timedelta
+from multiprocessing.synchronize import Event as EventType
 
 from quart import Quart
 
@@ -15,7 +17,7 @@ from app.assets import install_asset_helper
 from app.auth import weak_key_warning
 from app.broker import broker_for
 from app.chat.room import Room
-from app.processes import hypercorn_workers, single_room_problem
+from app.processes import hypercorn_worker, single_room_problem, wait_for_shutdown
 from app.settings import Settings, load_settings
 
 LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
@@ -25,7 +27,8 @@ def create_app(settings: Settings | None = None) -> Quart:
     """The application, for `settings` or the file named by $BARERTC_SETTINGS (./settings.toml)."""
     if settings is None:
         settings = load_settings(os.environ.get("BARERTC_SETTINGS", "settings.toml"))
-    problem = single_room_problem(settings, hypercorn_workers())
+    worker = hypercorn_worker()
+    problem = single_room_problem(settings, worker.count)
     if problem:
         raise SystemExit(problem)
     if not logging.getLogger().handlers:  # run by `hypercorn 'app:create_app()'`: log like python -m app
@@ -54,12 +57,26 @@ def create_app(settings: Settings | None = None) -> Quart:
     app.register_blueprint(api.blueprint)
     app.register_blueprint(socket.blueprint)
 
+    watcher: list[asyncio.Task[None]] = []
+
     @app.before_serving
     async def start_room() -> None:
         await room.start()
+        if worker.shutdown is not None:
+            watcher.append(asyncio.create_task(_close_room_on_shutdown(room, worker.shutdown)))
 
     @app.after_serving
     async def stop_room() -> None:
+        for task in watcher:
+            task.cancel()
         await room.close()
 
     return app
+
+
+async def _close_room_on_shutdown(room: Room, shutdown: EventType) -> None:
+    """Under Hypercorn's workers: when told to stop, close every socket with 1012 at once (so
+    browsers reconnect to a running worker) rather than when the graceful timeout runs out."""
+    await wait_for_shutdown(shutdown)
+    logging.getLogger("app").info("shutting down: closing sockets with 1012")
+    await room.close()

@@ -9,8 +9,11 @@ with a message that says what to configure: `python -m app --workers N` checks i
 
 from __future__ import annotations
 
+import asyncio
 import socket
 import sys
+from dataclasses import dataclass
+from multiprocessing.synchronize import Event as EventType
 
 from hypercorn.config import Config, Sockets
 
@@ -59,17 +62,32 @@ def single_room_problem(settings: Settings, workers: int) -> str | None:
     return None
 
 
-def hypercorn_workers() -> int:
-    """The worker count of the Hypercorn that is loading the app; 1 when none is.
+@dataclass(frozen=True)
+class Worker:
+    """What this process knows of the Hypercorn worker setup that is loading the app."""
 
-    Hypercorn's worker function loads the application with its `Config` in a local variable,
-    and that configuration (from the command line or a config file) is the only place the
-    count is known inside a worker process.
+    count: int = 1
+    shutdown: EventType | None = None  # set by Hypercorn's main process to stop its workers
+
+
+def hypercorn_worker() -> Worker:
+    """The Hypercorn worker setup loading the app; `Worker()` when none is.
+
+    Hypercorn's worker function loads the application with its `Config` and the workers'
+    shutdown event in local variables; that configuration (from the command line or a config
+    file) is the only place the count is known inside a worker process.
     """
     frame = sys._getframe(1)
     while frame is not None:
         config = frame.f_locals.get("config")
         if isinstance(config, Config):
-            return int(config.workers)
+            shutdown = frame.f_locals.get("shutdown_event")
+            return Worker(int(config.workers), shutdown if isinstance(shutdown, EventType) else None)
         frame = frame.f_back  # type: ignore[assignment]
-    return 1
+    return Worker()
+
+
+async def wait_for_shutdown(shutdown: EventType) -> None:
+    """Return once Hypercorn's main process tells its workers to stop (it polls the same way)."""
+    while not shutdown.is_set():
+        await asyncio.sleep(0.1)

@@ -12,13 +12,17 @@ import httpx
 import pytest
 
 from app.chat.model import dom_key
+from tests.conftest import redis_settings
 from tests.support import ChatClient, Server, running_server, sign_in
 from tests.tokens import SECRET, token
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    settings = {"JWT": {"Enabled": True, "Strict": False, "SecretKey": SECRET}, "PermitNSFW": True}
+@pytest.fixture(scope="module", params=["memory", "redis"])
+def server(tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest) -> Iterator[Server]:
+    settings: dict[str, object] = {"JWT": {"Enabled": True, "Strict": False, "SecretKey": SECRET},
+                                   "PermitNSFW": True}
+    if request.param == "redis":
+        settings["Redis"] = redis_settings(request.getfixturevalue("shared_redis"))
     with running_server(tmp_path_factory.mktemp("ops"), **settings) as running:
         yield running
 

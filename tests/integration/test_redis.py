@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import html
 import json
 import signal
 from collections.abc import Callable, Iterator
@@ -14,6 +15,7 @@ import pytest
 from app.chat.model import dom_key
 from tests.conftest import redis_settings
 from tests.support import ChatClient, RedisServer, Server, sign_in, write_settings
+from tests.tokens import SECRET, token
 
 pytestmark = pytest.mark.redis
 
@@ -33,8 +35,9 @@ def cluster(tmp_path: Path, shared_redis: RedisServer) -> Iterator[Cluster]:
     """`cluster(n)` → n server processes with the same settings (one key prefix, one Redis)."""
     servers: list[Server] = []
 
-    def start(count: int, *, redis: RedisServer = shared_redis, heartbeat: float = 1.0) -> list[Server]:
-        path = write_settings(tmp_path / "settings.toml", Redis=redis_settings(redis, heartbeat))
+    def start(count: int, *, redis: RedisServer = shared_redis, heartbeat: float = 1.0,
+              **overrides: object) -> list[Server]:
+        path = write_settings(tmp_path / "settings.toml", Redis=redis_settings(redis, heartbeat), **overrides)
         started = [Server(path).start() for _ in range(count)]
         servers.extend(started)
         return started
@@ -146,6 +149,44 @@ async def test_names_are_unique_across_processes_even_when_taken_at_the_same_mom
     assert statistics(one)["Usernames"] == ["alice", "zed"]
     for client in (alice, zed_one, zed_two):
         await client.leave()
+
+
+async def test_kick_ban_and_op_reach_users_on_other_processes(cluster: Cluster) -> None:
+    one, two = cluster(2, JWT={"Enabled": True, "Strict": False, "SecretKey": SECRET})
+    olga = await ChatClient.join_with_token(one.url, token("olga", op=True))
+    bob = await ChatClient.join(two.url, "bob")
+    carol = await ChatClient.join(two.url, "carol")
+    await sees(olga, row("bob"), row("carol"))
+
+    await command(olga, "/kick bob", "bob has been kicked.")
+    assert await bob.wait_closed() == (4000, "You have been kicked from the chat by olga.")
+    await sees(carol, row_gone("bob"))
+    await bob.connect()
+    await bob.wait_for(lambda t: 'id="who-list"' in t)
+    await sees(olga, row("bob"))
+
+    await command(olga, "/ban bob 2", "bob has been banned for 2 hours.")
+    assert await bob.wait_closed() == (4001, "You have been banned from the chat by olga for 2 hours.")
+    await bob.connect()  # on process two, which holds the ban too
+    code, reason = await bob.wait_closed()
+    assert code == 4001 and "You are banned from this chat for another" in reason
+    refused = httpx.post(two.url + "/login", data={"username": "Bob"})
+    assert refused.status_code == 403 and "is banned from this chat" in refused.text
+    await command(olga, "/unban bob", "bob is no longer banned.")
+    bob = await ChatClient.join(two.url, "bob")
+    assert bob.name == "bob"
+
+    await command(olga, "/op carol", "carol is now an operator, until they leave.")
+    await carol.wait_for(lambda t: "olga made you an operator" in t)
+    await command(carol, "/bans", "Nobody is banned.")  # her own process knows she is an operator
+    for client in (olga, bob, carol):
+        await client.leave()
+
+
+async def command(client: ChatClient, line: str, expected: str) -> str:
+    """Type `line`; wait for the notice containing `expected`."""
+    await client.say(line)
+    return await client.wait_for(lambda t: "#notices" in t and expected in html.unescape(t))
 
 
 async def test_a_killed_process_takes_its_users_out_of_every_who_list(cluster: Cluster) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -60,8 +61,8 @@ def test_hypercorn_refuses_two_workers_without_redis(tmp_path: Path) -> None:
 
 @pytest.mark.redis
 @pytest.mark.parametrize("kind", [HypercornServer, WorkersServer])
-async def test_workers_with_redis_are_one_chat(kind: type[HypercornServer | WorkersServer], tmp_path: Path,
-                                                shared_redis: RedisServer) -> None:
+async def test_workers_with_redis_are_one_chat_and_close_sockets_with_1012_on_sigterm(
+        kind: type[HypercornServer | WorkersServer], tmp_path: Path, shared_redis: RedisServer) -> None:
     path = write_settings(tmp_path / "settings.toml", Redis=redis_settings(shared_redis))
     server = kind(path, workers=2).start()
     try:
@@ -74,7 +75,9 @@ async def test_workers_with_redis_are_one_chat(kind: type[HypercornServer | Work
             await client.wait_for(lambda t: "one room for all workers" in t, timeout=10)
         processes = set(re.findall(r"joined the chat on Redis at \S+ as process (\w+)", server.log()))
         assert len(processes) == 2, server.log()
+        assert server.process is not None
+        server.process.send_signal(signal.SIGTERM)  # browsers reconnect on 1012, to a running worker
         for client in clients:
-            await client.leave()
+            assert (await client.wait_closed(timeout=10))[0] == 1012
     finally:
         server.stop()
