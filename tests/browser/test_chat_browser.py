@@ -46,3 +46,19 @@ def test_two_people_chat_in_a_channel_and_a_dm(new_user: UserFactory) -> None:
     expect(who_alice.get_by_role("button", name="bob")).to_have_count(0)
     alice.get_by_role("button", name="Lobby").click()
     expect(alice.get_by_role("log", name="Lobby")).to_contain_text("bob has exited the room")
+
+
+def test_the_chat_page_loads_without_a_failed_request_or_script_error(new_user: UserFactory) -> None:
+    alice = new_user("alice", enter=False)
+    failed: list[str] = []
+    errors: list[str] = []
+    alice.on("response", lambda response: failed.append(f"{response.status} {response.url}")
+             if response.status >= 400 else None)
+    alice.on("pageerror", lambda error: errors.append(str(error)))
+    alice.get_by_label("Username").fill("alice")
+    alice.get_by_role("button", name="Enter chat").click()
+    alice.locator("#chat[data-connected='true']").wait_for()
+    alice.reload()
+    alice.locator("#chat[data-connected='true']").wait_for()
+    alice.wait_for_load_state("networkidle")
+    assert failed == [] and errors == []

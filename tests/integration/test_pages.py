@@ -33,7 +33,7 @@ def test_static_assets_are_served_locally_with_cache_busting(server: Server) -> 
     cookie_page = httpx.post(server.url + "/login", data={"username": "amy"})
     page = httpx.get(server.url + "/", cookies=cookie_page.cookies).text
     for asset in ("vendor/htmx/htmx.min.js", "vendor/htmx/hx-ws.min.js", "vendor/bulma/bulma.min.css",
-                  "vendor/fontawesome/css/all.min.css", "css/chat.css", "js/chat.js"):
+                  "vendor/fontawesome/css/all.min.css", "css/chat.css", "js/chat.js", "img/favicon.svg"):
         start = page.index(f"/static/{asset}?v=")
         url = page[start:page.index('"', start)]
         response = httpx.get(server.url + url)
