@@ -25,7 +25,7 @@ import uuid
 from typing import Any
 from urllib.parse import urlsplit
 
-from redis.asyncio import Redis
+from redis.asyncio import BlockingConnectionPool, Redis
 from redis.asyncio.client import PubSub
 from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
@@ -42,6 +42,9 @@ from app.settings import RedisSettings
 
 log = logging.getLogger("app.broker.redis")
 
+POOL_SIZE = 32  # connections to Redis per process: one for pub/sub, the rest for commands
+COMMAND_TIMEOUT = 5.0
+STOP_TIMEOUT = 5.0
 BACKOFF_FIRST = 0.25
 BACKOFF_MAX = 10.0
 OUTBOX_LIMIT = 50_000
@@ -75,9 +78,12 @@ class RedisBroker:
 
     async def start(self, on_event: EventHandler) -> None:
         self.presence.handler = on_event
-        self._client = Redis.from_url(
-            self.settings.url, decode_responses=True, retry=Retry(NoBackoff(), 0),
-            socket_connect_timeout=2.0, socket_timeout=max(5.0, self.settings.heartbeat_seconds))
+        # A bounded pool that makes a command wait its turn for a connection (the default pool
+        # fails at once when all are busy, as they are when hundreds join together).
+        pool = BlockingConnectionPool.from_url(
+            self.settings.url, max_connections=POOL_SIZE, timeout=COMMAND_TIMEOUT, decode_responses=True,
+            retry=Retry(NoBackoff(), 0), socket_connect_timeout=2.0, socket_timeout=COMMAND_TIMEOUT)
+        self._client = Redis(connection_pool=pool)
         self._scripts = {name: self._client.register_script(text) for name, text in
                          (("claim", CLAIM), ("store", STORE), ("release", RELEASE),
                           ("heartbeat", HEARTBEAT), ("sweep", SWEEP))}
@@ -90,12 +96,14 @@ class RedisBroker:
         if self._online:
             await self._retire()
         self._supervisor.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await self._supervisor
+        done, _ = await asyncio.wait({self._supervisor}, timeout=STOP_TIMEOUT)
+        if not done:
+            log.warning("the Redis broker did not stop within %.0fs; leaving it behind", STOP_TIMEOUT)
         self._supervisor = None
         self._online = False
         if self._client is not None:
-            await self._client.aclose()
+            with contextlib.suppress(RedisError, OSError, TimeoutError):
+                await asyncio.wait_for(self._client.aclose(), STOP_TIMEOUT)
         self.presence.handler = None
 
     async def _retire(self) -> None:
@@ -304,6 +312,7 @@ class RedisBroker:
 
     async def _listen(self, pubsub: PubSub) -> None:
         async for message in pubsub.listen():
+            _stop_if_cancelled()
             if message.get("type") == "message":
                 self._receive(message["data"])
         raise ConnectionError("the pub/sub subscription ended")
@@ -332,6 +341,7 @@ class RedisBroker:
                 await pipe.execute()
             for _ in batch:
                 outbox.task_done()
+            _stop_if_cancelled()
 
     async def _beat(self) -> None:
         """Renew this process's alive key and sweep out the users of processes that stopped."""
@@ -344,6 +354,7 @@ class RedisBroker:
             for name, conn in zip(removed[::2], removed[1::2], strict=True):
                 log.info("%r left with a process that stopped answering", name)
                 await self.publish(Left(name, conn, "lost"))
+            _stop_if_cancelled()
 
     async def _watch(self) -> None:
         await self._lost.wait()
@@ -351,6 +362,14 @@ class RedisBroker:
 
     def _ttl_ms(self) -> int:
         return int(self.settings.heartbeat_seconds * 3000)
+
+
+def _stop_if_cancelled() -> None:
+    """Re-raise a cancellation that a library call swallowed (Python 3.11's timeouts can), so a
+    task told to stop does stop instead of waiting on forever."""
+    task = asyncio.current_task()
+    if task is not None and task.cancelling():
+        raise asyncio.CancelledError
 
 
 def _json(member: Member) -> str:
