@@ -13,7 +13,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import httpx
 import tomlkit
@@ -167,6 +167,8 @@ def sign_in_with_token(base_url: str, token: str, *, post: bool = False) -> tupl
 class ChatClient:
     """A browser's socket, as a test sees it: everything received is kept in order."""
 
+    opened: ClassVar[list[ChatClient]] = []  # closed after each integration test, even a failed one
+
     def __init__(self, server_url: str, cookie: str, name: str) -> None:
         self.server_url = server_url
         self.cookie = cookie
@@ -203,6 +205,7 @@ class ChatClient:
             additional_headers={"Cookie": f"barertc_session={self.cookie}"},
             max_size=None)
         self._reader = asyncio.create_task(self._read())
+        ChatClient.opened.append(self)
 
     async def _read(self) -> None:
         assert self.ws is not None
@@ -226,10 +229,11 @@ class ChatClient:
     def text(self) -> str:
         return "".join(self.frames)
 
-    async def wait_for(self, predicate: Callable[[str], object], timeout: float = 5.0) -> str:
-        """Wait until some received frame satisfies `predicate`; returns that frame."""
+    async def wait_for(self, predicate: Callable[[str], object], timeout: float = 5.0,
+                       *, since: int = 0) -> str:
+        """Wait until some received frame (from index `since` on) satisfies `predicate`."""
         deadline = asyncio.get_running_loop().time() + timeout
-        seen = 0
+        seen = since
         while True:
             for frame in self.frames[seen:]:
                 if predicate(frame):
