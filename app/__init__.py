@@ -17,6 +17,7 @@ from app.assets import install_asset_helper
 from app.auth import weak_key_warning
 from app.broker import broker_for
 from app.chat.room import Room
+from app.gc_policy import tune_for_serving
 from app.processes import hypercorn_worker, single_room_problem, wait_for_shutdown
 from app.settings import Settings, load_settings
 
@@ -62,6 +63,7 @@ def create_app(settings: Settings | None = None) -> Quart:
     @app.before_serving
     async def start_room() -> None:
         await room.start()
+        tune_for_serving()
         if worker.shutdown is not None:
             watcher.append(asyncio.create_task(_close_room_on_shutdown(room, worker.shutdown)))
 

@@ -73,6 +73,7 @@ class Limits:
     send_timeout_seconds: float = 10.0
     socket_send_buffer: int = 256 * 1024
     ping_interval_seconds: float = 20.0
+    coalesce_milliseconds: float = 40.0
 
 
 @dataclass(frozen=True)
@@ -151,6 +152,7 @@ _SECTIONS: dict[str, tuple[str, type[Any], list[tuple[str, str, type[Any]]]]] = 
         ("SendTimeoutSeconds", "send_timeout_seconds", float),
         ("SocketSendBuffer", "socket_send_buffer", int),
         ("PingIntervalSeconds", "ping_interval_seconds", float),
+        ("CoalesceMilliseconds", "coalesce_milliseconds", float),
     ]),
     "Redis": ("redis", RedisSettings, [
         ("URL", "url", str), ("Prefix", "prefix", str), ("HeartbeatSeconds", "heartbeat_seconds", float),
@@ -196,12 +198,16 @@ HELP: dict[str, str] = {
     "Limits.SocketSendBuffer": "Kernel send buffer of each client socket in bytes (SO_SNDBUF; Linux doubles it): "
                                "a client that stops reading is noticed after this much, not megabytes.",
     "Limits.PingIntervalSeconds": "WebSocket keep-alive ping interval (0 turns pings off).",
+    "Limits.CoalesceMilliseconds": "Under load, each client gets at most one frame per this many milliseconds, "
+                                   "carrying everything since the last (0: a frame per update).",
     "Redis.URL": "redis://host:port/db to join several processes into one chat; "
                  "empty for one process. The env var BARERTC_REDIS_URL overrides it.",
     "Redis.Prefix": "Starts every Redis key and the pub/sub channel; chats sharing one Redis need different ones.",
     "Redis.HeartbeatSeconds": "How often each process tells Redis it is alive; a process that stops "
                               "takes its users out of the who list within about four times this.",
 }
+
+ZERO_ALLOWED = ("PingIntervalSeconds", "CoalesceMilliseconds")  # Limits where 0 means off
 
 _CHANNEL_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 
@@ -448,9 +454,9 @@ def _check_values(settings: Settings, check: _Checker) -> None:
         raise check.fail("Redis.HeartbeatSeconds", "must be greater than zero")
     for key, attr, _ in _SECTIONS["Limits"][2]:
         value = getattr(settings.limits, attr)
-        if key == "PingIntervalSeconds" and value < 0:
+        if key in ZERO_ALLOWED and value < 0:
             raise check.fail(f"Limits.{key}", "must be zero (off) or more")
-        if key != "PingIntervalSeconds" and value <= 0:
+        if key not in ZERO_ALLOWED and value <= 0:
             raise check.fail(f"Limits.{key}", "must be greater than zero")
 
 

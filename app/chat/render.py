@@ -10,7 +10,7 @@ from __future__ import annotations
 import functools
 import itertools
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -23,6 +23,7 @@ from app.settings import Channel
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 SERVER_NAME = "ChatServer"
+WHO_LIST_PART = 32 * 1024  # characters of who-list rows sent together on entry
 
 
 def template_environment() -> Environment:
@@ -50,9 +51,25 @@ class Renderer:
     def who_row(self, member: Member, oob: str = "") -> str:
         return self._row.render(member=member, oob=oob)
 
-    def who_list(self, rows: Iterable[str]) -> str:
-        """The whole list, from rows already rendered."""
-        return self._render("fragments/_who_list.html", rows=Markup("".join(rows)), oob=True)
+    def who_list(self, rows: Iterable[str]) -> Iterator[str]:
+        """The whole list, from rows already rendered: the list replaced with an empty one, then
+        the rows appended in parts of about `WHO_LIST_PART` characters, so that neither a string
+        nor a frame grows with the room (a thousand rows would be 300 KB in one piece)."""
+        yield self._render("fragments/_who_list.html", rows="", oob=True)
+        part: list[str] = []
+        size = 0
+        for row in rows:
+            part.append(row)
+            size += len(row)
+            if size >= WHO_LIST_PART:
+                yield self.who_append(part)
+                part, size = [], 0
+        if part:
+            yield self.who_append(part)
+
+    @staticmethod
+    def who_append(rows: list[str]) -> str:
+        return f'<ul hx-swap-oob="beforeend:#who-list">{"".join(rows)}</ul>'
 
     def who_insert(self, row: str, before: Member | None) -> str:
         """A rendered row, placed before the member listed after it (or at the end)."""

@@ -123,8 +123,9 @@ class Room:
             await self.broker.publish(Left(name, outlet.conn_id))
 
     def _send_initial(self, outlet: Outlet) -> None:
-        outlet.send_html(self.render.who_list(self.who_rows()) + self.render.who_count(len(self._sorted))
-                         + self.render.welcome(self.settings.public_channels))
+        for part in self.render.who_list(self.who_rows()):
+            outlet.send_html(part)
+        outlet.send_html(self.render.who_count(len(self._sorted)) + self.render.welcome(self.settings.public_channels))
 
     # --- inbound frames -----------------------------------------------------------
 

@@ -2,17 +2,23 @@
 
 Everything that reaches a socket goes through here: the fan-out puts text on the queue (a
 non-blocking append), and one writer task per socket sends it. When the writer falls behind,
-the HTML fragments that piled up are joined into one frame (up to `JOIN_LIMIT` characters);
+the HTML fragments that piled up are joined into one frame (up to `JOIN_LIMIT` characters),
+with `PART` between them so that the page swaps them one by one, in order (js/frames.js);
 data-only JSON frames for the webcam module are sent on their own.
 
 A client that stops reading is cut off, and nobody else waits for it. The sign of that is a
 send that does not return: the socket's kernel buffer is full. While the writer is blocked so,
-the queue is full when it holds `max_frames` frames or `max_chars` characters are held for the
+the queue is full when it holds `max_frames` fragments or `max_chars` characters are held for the
 client (queued, or in the blocked send); and a `Watchdog` cuts off a client whose send has been
 blocked `send_timeout` seconds, even if nothing more comes for it. Text that piles up while the
 writer simply has not had its turn on the event loop yet (a burst being fanned out) is not the
 client's doing and does not count against it: that backlog is bounded by the inbound rate
 limits, and goes out in few frames when the writer runs.
+
+Writers are woken by one `PacingClock` per process, not by each put: a frame costs about as
+much to send whether it carries one message or twenty, so under load every writer wakes at
+most once per tick and sends everything that arrived since, in one frame. When the room is
+quiet the first put after a tick is sent at once.
 """
 
 from __future__ import annotations
@@ -25,19 +31,55 @@ from collections.abc import Awaitable, Callable
 HTML = 0
 DATA = 1
 JOIN_LIMIT = 64 * 1024  # characters of HTML joined into one frame, at most
+# Between joined fragments; js/frames.js swaps them one by one. Markup nobody else can write:
+# user text never reaches a page with a raw "<".
+PART = "<!--|-->"
 
 
 class QueueFull(Exception):
     """The client stopped reading."""
 
 
+class PacingClock:
+    """Wakes the writers that have something to send, at most once per `interval` seconds."""
+
+    def __init__(self, interval: float) -> None:
+        self.interval = interval
+        self._due: list[SendQueue] = []
+        self._tick: asyncio.Handle | None = None
+        self._last = -interval
+
+    def schedule(self, queue: SendQueue) -> None:
+        """`queue` has something new: wake its writer on the next tick (now, if none was recent)."""
+        if not self.interval:
+            queue.wake()
+            return
+        self._due.append(queue)
+        if self._tick is None:
+            loop = asyncio.get_running_loop()
+            wait = self._last + self.interval - loop.time()
+            self._tick = loop.call_later(wait, self._wake_due) if wait > 0 else loop.call_soon(self._wake_due)
+
+    def _wake_due(self) -> None:
+        self._tick = None
+        self._last = asyncio.get_running_loop().time()
+        due, self._due = self._due, []
+        for queue in due:
+            queue.wake()
+
+
+IMMEDIATE = PacingClock(0.0)
+
+
 class SendQueue:
     def __init__(self, max_frames: int, max_chars: int, send_timeout: float,
-                 on_overflow: Callable[[], None] = lambda: None) -> None:
+                 on_overflow: Callable[[], None] = lambda: None, clock: PacingClock = IMMEDIATE) -> None:
         self.max_frames = max_frames
         self.max_chars = max_chars
         self.send_timeout = send_timeout
         self._on_overflow = on_overflow
+        self._clock = clock
+        self._scheduled = False  # waiting for the clock to wake the writer
         self._items: deque[tuple[int, str]] = deque()
         self.pending_chars = 0  # queued, or in a send that has not returned
         self.blocked_since: float | None = None  # when the send in flight started, if one is
@@ -54,8 +96,14 @@ class SendQueue:
                                                or self.pending_chars > self.max_chars):
             self.cut_off()
             return False
-        self._wake.set()
+        if not self._scheduled:
+            self._scheduled = True
+            self._clock.schedule(self)
         return True
+
+    def wake(self) -> None:
+        self._scheduled = False
+        self._wake.set()
 
     def cut_off(self) -> None:
         """The client stopped reading: drop what is queued and tell the connection."""
@@ -74,9 +122,11 @@ class SendQueue:
             self.closing = (code, reason)
             self._wake.set()
 
-    def _batches(self) -> list[tuple[int, str]]:
-        """Everything queued, with consecutive HTML fragments joined into frames."""
-        batches: list[tuple[int, str]] = []
+    def _batches(self) -> list[tuple[str, int]]:
+        """Everything queued, as frames: consecutive HTML fragments joined (with PART between
+        them, up to JOIN_LIMIT characters of fragments), data frames alone. Each frame comes with
+        the characters of queued text it carries."""
+        batches: list[tuple[str, int]] = []
         html: list[str] = []
         size = 0
         while self._items:
@@ -86,14 +136,14 @@ class SendQueue:
                 size += len(text)
                 continue
             if html:
-                batches.append((HTML, "".join(html)))
+                batches.append((PART.join(html), size))
                 html, size = [], 0
             if kind == HTML:
                 html, size = [text], len(text)
             else:
-                batches.append((kind, text))
+                batches.append((text, len(text)))
         if html:
-            batches.append((HTML, "".join(html)))
+            batches.append((PART.join(html), size))
         return batches
 
     async def drain(self, send: Callable[[str], Awaitable[None]]) -> tuple[int, str]:
@@ -103,11 +153,11 @@ class SendQueue:
             self._wake.clear()
             if self.overflowed:
                 raise QueueFull()
-            for _, text in self._batches():
+            for text, chars in self._batches():
                 self.blocked_since = time.monotonic()
                 await send(text)
                 self.blocked_since = None
-                self.pending_chars -= len(text)
+                self.pending_chars -= chars
                 if self.overflowed:
                     raise QueueFull()
             if self.closing is not None and not self._items:

@@ -22,24 +22,25 @@ from app.chat.protocol import FrameError, RateLimiter, parse_frame
 from app.chat.room import CLOSE_SIGNED_OUT, CLOSE_TOO_SLOW, Room
 from app.settings import Limits
 from app.web.client_ip import client_ip
-from app.web.send_queue import DATA, HTML, QueueFull, SendQueue, Watchdog
+from app.web.send_queue import DATA, HTML, PacingClock, QueueFull, SendQueue, Watchdog
 
 log = logging.getLogger("app.socket")
 TOO_SLOW = "You were disconnected because your connection fell behind."
 CLOSE_WAIT_SECONDS = 1.0
 WATCHDOG = "SEND_WATCHDOG"
+PACING = "SEND_PACING"
 blueprint = Blueprint("socket", __name__)
 
 
 class Connection:
     """One browser tab's socket, as the room sees it (an `Outlet`)."""
 
-    def __init__(self, identity: Identity, limits: Limits) -> None:
+    def __init__(self, identity: Identity, limits: Limits, clock: PacingClock) -> None:
         self.identity = identity
         self.conn_id = uuid.uuid4().hex
         self.threads: set[str] = set()
         self.queue = SendQueue(limits.send_queue_frames, limits.send_queue_bytes, limits.send_timeout_seconds,
-                               self._cut_off)
+                               self._cut_off, clock)
         self.writer: asyncio.Task[None] | None = None
 
     def send_html(self, html: str) -> bool:
@@ -80,7 +81,7 @@ async def chat_socket() -> None:
         await websocket.close(CLOSE_SIGNED_OUT, "Please sign in.")
         return
     log.info("socket open %s as %r", client_ip(websocket, settings), identity.name)
-    connection = Connection(identity, settings.limits)
+    connection = Connection(identity, settings.limits, current_app.config[PACING])
     watchdog: Watchdog | None = current_app.config.get(WATCHDOG)
     if watchdog is not None:
         watchdog.queues.add(connection.queue)
@@ -101,6 +102,8 @@ async def chat_socket() -> None:
 
 @blueprint.while_app_serving
 async def _watch_sends() -> AsyncGenerator[None, None]:
+    room: Room = current_app.config["ROOM"]
+    current_app.config[PACING] = PacingClock(room.settings.limits.coalesce_milliseconds / 1000)
     watchdog = current_app.config[WATCHDOG] = Watchdog()
     task = asyncio.create_task(watchdog.run())
     yield

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from playwright.sync_api import expect
 
 from tests.browser.conftest import UserFactory
+from tests.support import running_server
 
 
 def test_two_people_chat_in_a_channel_and_a_dm(new_user: UserFactory) -> None:
@@ -62,3 +65,23 @@ def test_the_chat_page_loads_without_a_failed_request_or_script_error(new_user: 
     alice.locator("#chat[data-connected='true']").wait_for()
     alice.wait_for_load_state("networkidle")
     assert failed == [] and errors == []
+
+
+def test_who_list_changes_that_reach_a_page_in_one_frame_all_apply(new_user: UserFactory, tmp_path: Path) -> None:
+    """Under load the server joins what piled up for a page into one frame. A row placed before a
+    row from the same frame, and a row that came and went within it, must still come out right."""
+    with running_server(tmp_path, Limits={"CoalesceMilliseconds": 6000}) as server:
+        zoe = new_user("zoe", server=server)
+        who = zoe.get_by_role("region", name="Who's online")
+        expect(who.get_by_role("button", name="zoe")).to_be_visible()
+        zoe.wait_for_timeout(6500)  # quiet for a tick: the next change goes out at once
+        new_user("dave", server=server)
+        expect(who.get_by_role("button", name="dave")).to_be_visible()
+        # From here until the next tick, six seconds on, everything reaches zoe in one frame.
+        carol = new_user("carol", server=server)
+        new_user("bob", server=server)
+        eve = new_user("eve", server=server)
+        eve.close()
+        expect(who.locator(".who-name")).to_have_text(["bob", "carol", "dave", "zoe"], timeout=15_000)
+        expect(carol.get_by_role("region", name="Who's online").locator(".who-name")).to_have_text(
+            ["bob", "carol", "dave", "zoe"])

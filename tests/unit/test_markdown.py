@@ -81,3 +81,10 @@ def test_text_that_looks_like_html_is_shown_not_run() -> None:
 
 def test_a_single_newline_is_a_line_break() -> None:
     assert "first<br>" in render_markdown("first\nsecond")
+
+
+def test_a_message_cannot_carry_the_separator_between_fragments_of_a_frame() -> None:
+    from app.web.send_queue import PART
+
+    for text in (PART, f"a{PART}b", f"`{PART}`", f"```\n{PART}\n```", f"[x](https://e.com/{PART})"):
+        assert PART not in render_markdown(text)

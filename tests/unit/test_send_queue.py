@@ -10,7 +10,7 @@ from contextlib import asynccontextmanager
 import pytest
 
 from app.web import send_queue
-from app.web.send_queue import DATA, HTML, QueueFull, SendQueue, Watchdog
+from app.web.send_queue import DATA, HTML, PART, QueueFull, SendQueue, Watchdog
 
 
 def queue(max_frames: int = 100, max_chars: int = 1000, send_timeout: float = 60.0) -> SendQueue:
@@ -53,7 +53,7 @@ async def test_fragments_that_piled_up_go_out_as_one_frame_and_data_frames_alone
     q = queue()
     for kind, text in [(HTML, "<a>"), (HTML, "<b>"), (DATA, '{"x":1}'), (HTML, "<c>")]:
         assert q.put(kind, text)
-    assert await drained(q) == ["<a><b>", '{"x":1}', "<c>"]
+    assert await drained(q) == ["<a>" + PART + "<b>", '{"x":1}', "<c>"]
     assert q.pending_chars == 0
 
 
@@ -62,7 +62,7 @@ async def test_joined_frames_stay_under_the_join_limit(monkeypatch: pytest.Monke
     q = queue()
     for text in ["aaaa", "bbbb", "cccc", "dddddddddddd", "e"]:
         assert q.put(HTML, text)
-    assert await drained(q) == ["aaaabbbb", "cccc", "dddddddddddd", "e"]
+    assert await drained(q) == ["aaaa" + PART + "bbbb", "cccc", "dddddddddddd", "e"]
 
 
 def test_a_backlog_the_writer_has_not_had_its_turn_for_is_not_held_against_the_client() -> None:
@@ -123,3 +123,50 @@ async def test_the_writer_stops_with_queue_full_once_its_send_returns() -> None:
     release.set()
     with pytest.raises(QueueFull):
         await asyncio.wait_for(writer, 5)
+
+
+async def test_the_pacing_clock_sends_a_quiet_rooms_update_at_once_and_joins_what_follows_into_one_frame() -> None:
+    clock = send_queue.PacingClock(0.2)
+    q = SendQueue(100, 1000, 60.0, clock=clock)
+    sent: list[str] = []
+
+    async def send(text: str) -> None:
+        sent.append(text)
+
+    writer = asyncio.create_task(q.drain(send))
+    try:
+        q.put(HTML, "<a>")
+        for _ in range(5):
+            await asyncio.sleep(0)
+        assert sent == ["<a>"]  # nothing was sent lately: no waiting
+        q.put(HTML, "<b>")
+        q.put(HTML, "<c>")
+        for _ in range(5):
+            await asyncio.sleep(0)
+        assert sent == ["<a>"]  # within a tick of the last: held for the next tick
+        started = time.monotonic()
+        while len(sent) < 2:
+            await asyncio.sleep(0.01)
+        assert sent == ["<a>", "<b>" + PART + "<c>"] and time.monotonic() - started < 0.5
+    finally:
+        writer.cancel()
+
+
+async def test_one_tick_wakes_every_writer_that_has_something() -> None:
+    clock = send_queue.PacingClock(0.05)
+    queues = [SendQueue(100, 1000, 60.0, clock=clock) for _ in range(3)]
+    sent: list[list[str]] = [[] for _ in queues]
+    writers = [asyncio.create_task(q.drain(lambda text, box=box: _append(box, text)))  # type: ignore[misc]
+               for q, box in zip(queues, sent, strict=True)]
+    try:
+        for q in queues:
+            q.put(HTML, "<x>")
+        await asyncio.sleep(0.01)
+        assert sent == [["<x>"]] * 3
+    finally:
+        for writer in writers:
+            writer.cancel()
+
+
+async def _append(box: list[str], text: str) -> None:
+    box.append(text)

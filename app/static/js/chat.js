@@ -11,6 +11,7 @@
 
 import "./drawers.js";
 import "./composer.js";
+import "./frames.js";
 import "./connection.js";
 import "./notices.js";
 import "./title.js";

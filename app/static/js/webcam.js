@@ -257,17 +257,34 @@ function stopSendingTo(username) {
   hangUp(link, `You stopped sending your camera to ${username}.`);
 }
 
-// The eye marker and "stop sending" button on my watchers' rows, and the count.
+// The eye marker and "stop sending" button on my watchers' rows, and the count. The server's
+// rows do not carry them (every row goes to everyone): they are added here, to my watchers' rows.
 function refreshWhoMarks() {
-  const watchers = [...sending.values()].filter((link) => link.watching).map((link) => link.peer);
-  for (const mark of document.querySelectorAll("#who-list .watching-marker:not([hidden]), #who-list .stop-sending:not([hidden])")) {
-    mark.hidden = true;
+  const watchers = new Set([...sending.values()].filter((link) => link.watching).map((link) => link.peer));
+  for (const marks of document.querySelectorAll("#who-list .watcher-marks")) {
+    if (!watchers.has(marks.closest(".who-row")?.dataset.username)) marks.remove();
   }
   for (const name of watchers) {
     const row = rowOf(name);
-    for (const mark of row ? row.querySelectorAll(".watching-marker, .stop-sending") : []) mark.hidden = false;
+    if (!row || row.querySelector(".watcher-marks")) continue;
+    const slot = row.querySelector(".camera-slot");
+    if (slot) slot.before(watcherMarks(name));
+    else row.append(watcherMarks(name));
   }
-  watcherBadge.querySelector(".webcam-watcher-count").textContent = String(watchers.length);
+  watcherBadge.querySelector(".webcam-watcher-count").textContent = String(watchers.size);
+}
+
+function watcherMarks(name) {
+  const marks = document.createElement("span");
+  marks.className = "watcher-marks";
+  marks.innerHTML = '<span class="watching-marker" title="Watching your camera"><i class="fa fa-eye" aria-hidden="true"></i>'
+    + '<span class="sr-only">watching you</span></span>'
+    + '<button type="button" class="button is-small is-white stop-sending"><i class="fa fa-eye-slash" aria-hidden="true"></i></button>';
+  const stop = marks.querySelector(".stop-sending");
+  stop.dataset.username = name;
+  stop.title = `Stop sending my camera to ${name}`;
+  stop.setAttribute("aria-label", stop.title);
+  return marks;
 }
 
 // --- watching --------------------------------------------------------------------------------
