@@ -8,6 +8,8 @@ import os
 import platform
 import shlex
 import sys
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 from bench.client import Target
@@ -15,7 +17,7 @@ from bench.crowd import Options
 from bench.metrics import Meter, find_pid
 from bench.report import Row, median_row, table, write_json
 from bench.scenarios import SCENARIOS
-from bench.serve import serve
+from bench.serve import fresh_server, serve
 
 # Per-scenario defaults where the issue's targets differ from the general ones.
 DEFAULTS: dict[str, dict[str, float]] = {
@@ -42,6 +44,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--repeat", type=int, default=1, help="runs; the median is reported too")
     parser.add_argument("--out", type=Path, help="write the results as JSON here")
     parser.add_argument("--pid", type=int, help="server PID (default: whoever listens on the port)")
+    parser.add_argument("--fresh", action="store_true", help="start a fresh `bench serve` on the URL's port "
+                        "for each run and stop it after, so that no run inherits another's memory")
     parser.add_argument("--port", type=int, default=9000, help="serve: port to listen on")
     parser.add_argument("--settings", type=Path, help="serve: settings file (default: a temporary one)")
     parser.add_argument("--quiet", action="store_true", help="no progress line")
@@ -77,18 +81,25 @@ def _cpu_model() -> str:
 
 async def run(args: argparse.Namespace) -> list[Row]:
     options = options_from(args)
-    pid = args.pid or find_pid(options.target.port)
-    if pid is None:
-        print("note: server PID not found; CPU and memory are not reported (give --pid)", file=sys.stderr)
     rows: list[Row] = []
     for index in range(1, args.repeat + 1):
-        meter = Meter(pid)
-        meter.start()
-        result = await SCENARIOS[args.scenario](options, meter)
-        rows.append({"scenario": args.scenario, "run": index, "n": options.n, **result, **meter.stop()})
+        async with fresh_server(options.target.port) if args.fresh else _running() as started:
+            pid = args.pid or (started.pid if started else find_pid(options.target.port))
+            if pid is None:
+                print("note: server PID not found; CPU and memory are not reported (give --pid)", file=sys.stderr)
+            meter = Meter(pid)
+            meter.start()
+            result = await SCENARIOS[args.scenario](options, meter)
+            rows.append({"scenario": args.scenario, "run": index, "n": options.n, **result, **meter.stop()})
     if args.repeat > 1:
         rows.append(median_row(rows))
     return rows
+
+
+@asynccontextmanager
+async def _running() -> AsyncIterator[None]:
+    """The server the bench was pointed at, already running."""
+    yield None
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import math
+import sys
 import time
 from collections.abc import Awaitable, Callable
 
@@ -128,14 +129,17 @@ def _rss_connected(meter: Meter) -> Result:
     return {"rss_connected_mb": round(now.rss_mb, 1)} if now is not None else {}
 
 
-async def _newcomer(options: Options, name: str) -> tuple[float, BenchSocket]:
-    """Sign in and enter while the room is busy; seconds until the who list arrives."""
-    started = time.monotonic()
-    cookie = await sign_in(options.target, name)
-    tally = Tally(Totals(), who_target=1)
-    sock = await open_socket(options.target, cookie, tally)
-    await wait_until(lambda: tally.who_complete_ns is not None, options.timeout)
-    return time.monotonic() - started, sock
+async def _newcomer(options: Options, name: str) -> float:
+    """Seconds for a newcomer to sign in and get their who list while the room is busy
+    (bench/newcomer.py, in a process of its own)."""
+    target = options.target
+    child = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bench.newcomer", f"http://{target.host}:{target.port}", name,
+        str(options.timeout), stdout=asyncio.subprocess.PIPE)
+    out, _ = await child.communicate()
+    if child.returncode != 0:
+        raise RuntimeError(f"the newcomer could not enter (exit status {child.returncode})")
+    return float(out)
 
 
 async def _gone(options: Options, name: str) -> bool:
@@ -157,7 +161,6 @@ async def slow(options: Options, meter: Meter) -> Result:
     slow_name = f"{crowd.prefix}stalled"
     slow_tally = Tally(Totals(), who_target=1)
     stalled: BenchSocket | None = None
-    newcomer: BenchSocket | None = None
     try:
         await crowd.enter("slow: entering")
         stalled = await open_socket(options.target, await sign_in(options.target, slow_name), slow_tally,
@@ -172,7 +175,7 @@ async def slow(options: Options, meter: Meter) -> Result:
         async with Progress("slow", lambda: f"delivered {crowd.totals.delivered}/{expected}", options.quiet):
             sending = asyncio.create_task(send_messages(senders, run, options))
             await wait_until(lambda: crowd.totals.delivered >= expected // 4, options.timeout)
-            entry_s, newcomer = await _newcomer(options, f"{crowd.prefix}newcomer")
+            entry_s = await _newcomer(options, f"{crowd.prefix}newcomer")
             await sending
             await wait_until(lambda: crowd.totals.delivered >= expected, options.timeout)
             disconnected = await _gone(options, slow_name)
@@ -185,9 +188,8 @@ async def slow(options: Options, meter: Meter) -> Result:
                 **latency_summary(totals.latencies_ns), **_rss_connected(meter)}
     finally:
         crowd.leave()
-        for sock in (stalled, newcomer):
-            if sock is not None:
-                sock.leave()
+        if stalled is not None:
+            stalled.leave()
         await wait_for_empty_room(options.target)
 
 

@@ -7,9 +7,13 @@ Everything stays at its default except what the slow scenario's 16 KB messages n
 
 from __future__ import annotations
 
+import asyncio
 import os
+import signal
 import sys
 import tempfile
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 from app.settings import defaults_document
@@ -36,3 +40,45 @@ def serve(port: int, settings: Path | None) -> None:
     sys.stderr.flush()
     os.execv(sys.executable, [sys.executable, "-m", "app", "--address", f"127.0.0.1:{port}",
                               "--settings", str(settings)])
+
+
+@asynccontextmanager
+async def fresh_server(port: int, startup: float = 30.0) -> AsyncIterator[asyncio.subprocess.Process]:
+    """`python -m bench serve --port PORT` in a child process, until the block ends."""
+    if await _answers(port):
+        raise RuntimeError(f"port {port} is taken: --fresh starts its own server there")
+    child = await asyncio.create_subprocess_exec(sys.executable, "-m", "bench", "serve", "--port", str(port),
+                                                 stderr=asyncio.subprocess.DEVNULL)
+    try:
+        await _until_listening(port, child, startup)
+        yield child
+    finally:
+        if child.returncode is None:
+            child.send_signal(signal.SIGINT)
+            try:
+                await asyncio.wait_for(child.wait(), 20)
+            except TimeoutError:
+                child.kill()
+                await child.wait()
+
+
+async def _until_listening(port: int, child: asyncio.subprocess.Process, startup: float) -> None:
+    deadline = asyncio.get_running_loop().time() + startup
+    while True:
+        if child.returncode is not None:
+            raise RuntimeError(f"the bench server exited with status {child.returncode} (is port {port} free?)")
+        if await _answers(port):
+            return
+        if asyncio.get_running_loop().time() > deadline:
+            raise RuntimeError(f"the bench server did not listen on port {port} within {startup:g} s")
+        await asyncio.sleep(0.1)
+
+
+async def _answers(port: int) -> bool:
+    try:
+        _, writer = await asyncio.open_connection("127.0.0.1", port)
+    except OSError:
+        return False
+    writer.close()
+    await writer.wait_closed()
+    return True

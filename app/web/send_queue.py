@@ -122,29 +122,22 @@ class SendQueue:
             self.closing = (code, reason)
             self._wake.set()
 
-    def _batches(self) -> list[tuple[str, int]]:
-        """Everything queued, as frames: consecutive HTML fragments joined (with PART between
-        them, up to JOIN_LIMIT characters of fragments), data frames alone. Each frame comes with
-        the characters of queued text it carries."""
-        batches: list[tuple[str, int]] = []
-        html: list[str] = []
-        size = 0
-        while self._items:
-            kind, text = self._items.popleft()
-            if kind == HTML and size + len(text) <= JOIN_LIMIT:
-                html.append(text)
-                size += len(text)
-                continue
-            if html:
-                batches.append((PART.join(html), size))
-                html, size = [], 0
-            if kind == HTML:
-                html, size = [text], len(text)
-            else:
-                batches.append((text, len(text)))
-        if html:
-            batches.append((PART.join(html), size))
-        return batches
+    def _next_frame(self) -> tuple[str, int] | None:
+        """The next frame to send, taken off the queue: consecutive HTML fragments joined (with
+        PART between them, up to JOIN_LIMIT characters of fragments), or one data frame; with the
+        characters of queued text it carries. Built one at a time, so a writer that wakes to a
+        long backlog holds one joined frame, not the whole backlog joined a second time."""
+        if not self._items:
+            return None
+        kind, text = self._items.popleft()
+        if kind != HTML:
+            return text, len(text)
+        html, size = [text], len(text)
+        while self._items and self._items[0][0] == HTML and size + len(self._items[0][1]) <= JOIN_LIMIT:
+            text = self._items.popleft()[1]
+            html.append(text)
+            size += len(text)
+        return PART.join(html), size
 
     async def drain(self, send: Callable[[str], Awaitable[None]]) -> tuple[int, str]:
         """Send until closed; returns the close code and reason. Raises QueueFull."""
@@ -153,7 +146,8 @@ class SendQueue:
             self._wake.clear()
             if self.overflowed:
                 raise QueueFull()
-            for text, chars in self._batches():
+            while (frame := self._next_frame()) is not None:
+                text, chars = frame
                 self.blocked_since = time.monotonic()
                 await send(text)
                 self.blocked_since = None

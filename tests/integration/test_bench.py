@@ -6,17 +6,20 @@ runs on a quiet machine, never to a test.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
+from bench.cli import main as bench_main
 from bench.client import Target
 from bench.crowd import Options
 from bench.metrics import Meter, find_pid
 from bench.report import median_row, table
 from bench.scenarios import burst, slow, steady, storm
 from bench.serve import BENCH_LIMITS
-from tests.support import Server, running_server
+from tests.support import Server, free_port, running_server
 
 N = 20
 
@@ -75,3 +78,14 @@ def test_report_takes_the_median_of_runs() -> None:
     median = median_row(rows)
     assert median["p99_ms"] == 20.0 and median["run"] == "median" and median["slow_disconnected"] is True
     assert "p99_ms" in table([*rows, median]).splitlines()[0]
+
+
+def test_fresh_starts_a_server_for_each_run_and_stops_it(tmp_path: Path) -> None:
+    port = free_port()
+    out = tmp_path / "storm.json"
+    assert bench_main(["storm", "--url", f"http://127.0.0.1:{port}", "--n", "5", "--repeat", "2",
+                       "--fresh", "--quiet", "--out", str(out)]) == 0
+    runs = json.loads(out.read_text())["runs"]
+    assert [run["delivered"] for run in runs] == [5, 5]
+    assert all(isinstance(run["rss_connected_mb"], float) for run in runs)  # each run found its server
+    assert find_pid(port) is None  # and stopped it

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+import tracemalloc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -170,3 +171,26 @@ async def test_one_tick_wakes_every_writer_that_has_something() -> None:
 
 async def _append(box: list[str], text: str) -> None:
     box.append(text)
+
+
+async def test_a_writer_woken_to_a_long_backlog_holds_one_joined_frame_at_a_time() -> None:
+    # 200 fragments of 16 KB: joined all at once they would be a second 3.2 MB copy per writer,
+    # and a room of writers waking together would hold hundreds of megabytes.
+    fragment = "x" * 16_000
+    q = queue(max_frames=1000, max_chars=10_000_000)
+    for _ in range(200):
+        assert q.put(HTML, fragment)
+    growth: list[int] = []
+
+    async def send(text: str) -> None:
+        growth.append(tracemalloc.get_traced_memory()[0] - before)
+
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        q.close(1000, "bye")
+        await q.drain(send)
+    finally:
+        tracemalloc.stop()
+    assert len(growth) == 50  # four fragments to a frame, under JOIN_LIMIT
+    assert max(growth) < 2 * send_queue.JOIN_LIMIT
