@@ -122,32 +122,39 @@ class SendQueue:
             self.closing = (code, reason)
             self._wake.set()
 
-    def _next_frame(self) -> tuple[str, int] | None:
-        """The next frame to send, taken off the queue: consecutive HTML fragments joined (with
-        PART between them, up to JOIN_LIMIT characters of fragments), or one data frame; with the
-        characters of queued text it carries. Built one at a time, so a writer that wakes to a
-        long backlog holds one joined frame, not the whole backlog joined a second time."""
-        if not self._items:
+    def _next_frame(self, due: int) -> tuple[str, int, int] | None:
+        """The next frame to send from the first `due` queued items, taken off the queue:
+        consecutive HTML fragments joined (with PART between them, up to JOIN_LIMIT characters of
+        fragments), or one data frame; with the characters of queued text it carries and the
+        number of items. Built one at a time, so a writer that wakes to a long backlog holds one
+        joined frame, not the whole backlog joined a second time."""
+        if not due or not self._items:
             return None
         kind, text = self._items.popleft()
         if kind != HTML:
-            return text, len(text)
+            return text, len(text), 1
         html, size = [text], len(text)
-        while self._items and self._items[0][0] == HTML and size + len(self._items[0][1]) <= JOIN_LIMIT:
+        while (len(html) < due and self._items and self._items[0][0] == HTML
+               and size + len(self._items[0][1]) <= JOIN_LIMIT):
             text = self._items.popleft()[1]
             html.append(text)
             size += len(text)
-        return PART.join(html), size
+        return PART.join(html), size, len(html)
 
     async def drain(self, send: Callable[[str], Awaitable[None]]) -> tuple[int, str]:
-        """Send until closed; returns the close code and reason. Raises QueueFull."""
+        """Send until closed; returns the close code and reason. Raises QueueFull.
+
+        Each wake sends what was queued when it came; what arrives meanwhile waits for the next
+        tick of the clock, to go out together."""
         while True:
             await self._wake.wait()
             self._wake.clear()
             if self.overflowed:
                 raise QueueFull()
-            while (frame := self._next_frame()) is not None:
-                text, chars = frame
+            due = len(self._items)
+            while (frame := self._next_frame(due)) is not None:
+                text, chars, items = frame
+                due -= items
                 self.blocked_since = time.monotonic()
                 await send(text)
                 self.blocked_since = None

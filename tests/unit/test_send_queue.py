@@ -194,3 +194,27 @@ async def test_a_writer_woken_to_a_long_backlog_holds_one_joined_frame_at_a_time
         tracemalloc.stop()
     assert len(growth) == 50  # four fragments to a frame, under JOIN_LIMIT
     assert max(growth) < 2 * send_queue.JOIN_LIMIT
+
+
+async def test_what_arrives_while_a_writer_sends_waits_for_the_next_tick_to_go_out_together() -> None:
+    q = SendQueue(100, 100_000, 60.0, clock=send_queue.PacingClock(60.0))
+    sent: list[str] = []
+    release = asyncio.Event()
+
+    async def send(text: str) -> None:
+        sent.append(text)
+        if len(sent) == 1:
+            await release.wait()
+
+    writer = asyncio.create_task(q.drain(send))
+    try:
+        assert q.put(DATA, '{"n":1}') and q.put(DATA, '{"n":2}')  # the first put after a quiet spell: now
+        while not sent:
+            await asyncio.sleep(0)
+        assert q.put(HTML, "<late>")  # during the send: due on the next tick, a minute away
+        release.set()
+        for _ in range(20):
+            await asyncio.sleep(0)
+        assert sent == ['{"n":1}', '{"n":2}']
+    finally:
+        writer.cancel()
