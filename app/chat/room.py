@@ -312,19 +312,26 @@ class Room:
         """Everyone present, in display order."""
         return [self.roster[name] for _, name in self._sorted]
 
+    def _names_folded_as(self, folded: str) -> list[str]:
+        """The names present that casefold to `folded` (a look-up in the sorted list, not a scan)."""
+        index = bisect.bisect_left(self._sorted, (folded, ""))
+        names = []
+        while index < len(self._sorted) and self._sorted[index][0] == folded:
+            names.append(self._sorted[index][1])
+            index += 1
+        return names
+
     def _site_member_spelled_like(self, name: str) -> bool:
         """A signed-in member present under `name` in another letter case."""
-        folded = name.casefold()
-        return any(member.signed_in and member.name != name and member.name.casefold() == folded
-                   for member in self.roster.values())
+        return any(other != name and self.roster[other].signed_in
+                   for other in self._names_folded_as(name.casefold()))
 
     def unique_name(self, wanted: str) -> str:
         """`wanted`, or `wanted2`, `wanted3`... whichever nobody present is using."""
-        taken = {name.casefold() for name in self.roster}
-        if wanted.casefold() not in taken:
+        if not self._names_folded_as(wanted.casefold()):
             return wanted
         number = 2
-        while f"{wanted}{number}".casefold() in taken:
+        while self._names_folded_as(f"{wanted}{number}".casefold()):
             number += 1
         return f"{wanted}{number}"
 

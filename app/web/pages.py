@@ -30,7 +30,7 @@ def _settings() -> Settings:
 
 
 @blueprint.before_app_request
-def log_page_view() -> None:
+async def log_page_view() -> None:  # async: Quart runs a plain def in a thread
     if request.endpoint and not request.endpoint.endswith("static"):
         log.info("%s %s %s", client_ip(request, _settings()), request.method, request.path)
 

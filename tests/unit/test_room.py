@@ -124,3 +124,22 @@ async def test_presence_lines_say_who_they_are_about(room: Room) -> None:
     assert f'data-presence="joined" data-about="{bob_key}"' in alice.text()
     await room.leave(bob)
     assert f'data-presence="exited" data-about="{bob_key}"' in alice.text()
+
+
+async def test_names_are_taken_whatever_their_letter_case(room: Room) -> None:
+    await enter(room, "Alice")
+    assert room.unique_name("alice") == "alice2"
+    assert room.unique_name("ALICE") == "ALICE2"
+    assert room.unique_name("alicia") == "alicia"
+    await enter(room, "alice2")
+    assert room.unique_name("Alice") == "Alice3"
+
+
+async def test_a_guest_cannot_enter_as_a_signed_in_member_spelled_another_way(room: Room) -> None:
+    member = Inbox("Carol")
+    member.identity = Identity(name="Carol", sid=member.identity.sid, signed_in=True)
+    assert await room.enter(member)
+    guest = Inbox("carol")
+    assert not await room.enter(guest)
+    assert guest.closed is not None and "A member of the site is here as carol" in guest.closed[1]
+    assert await room.enter(Inbox("carola"))
