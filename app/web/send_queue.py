@@ -36,6 +36,13 @@ JOIN_LIMIT = 64 * 1024  # characters of HTML joined into one frame, at most
 PART = "<!--|-->"
 
 
+class _Data(str):
+    """A data-only frame in the queue. HTML is queued as the very string the room rendered once
+    for everyone, so that a put allocates nothing; only the rarer data frames are marked so."""
+
+    __slots__ = ()
+
+
 class QueueFull(Exception):
     """The client stopped reading."""
 
@@ -80,7 +87,7 @@ class SendQueue:
         self._on_overflow = on_overflow
         self._clock = clock
         self._scheduled = False  # waiting for the clock to wake the writer
-        self._items: deque[tuple[int, str]] = deque()
+        self._items: deque[str] = deque()  # HTML as is, data frames as _Data
         self.pending_chars = 0  # queued, or in a send that has not returned
         self.blocked_since: float | None = None  # when the send in flight started, if one is
         self._wake = asyncio.Event()
@@ -91,7 +98,7 @@ class SendQueue:
         if self.closing is not None or self.overflowed:
             return False
         self.pending_chars += len(text)
-        self._items.append((kind, text))
+        self._items.append(text if kind == HTML else _Data(text))
         if self.blocked_since is not None and (len(self._items) > self.max_frames
                                                or self.pending_chars > self.max_chars):
             self.cut_off()
@@ -130,13 +137,14 @@ class SendQueue:
         joined frame, not the whole backlog joined a second time."""
         if not due or not self._items:
             return None
-        kind, text = self._items.popleft()
-        if kind != HTML:
-            return text, len(text), 1
+        text = self._items.popleft()
+        if isinstance(text, _Data):
+            return str(text), len(text), 1
         html, size = [text], len(text)
-        while (len(html) < due and self._items and self._items[0][0] == HTML
-               and size + len(self._items[0][1]) <= JOIN_LIMIT):
-            text = self._items.popleft()[1]
+        items = self._items
+        while (len(html) < due and items and not isinstance(items[0], _Data)
+               and size + len(items[0]) <= JOIN_LIMIT):
+            text = items.popleft()
             html.append(text)
             size += len(text)
         return PART.join(html), size, len(html)

@@ -218,3 +218,20 @@ async def test_what_arrives_while_a_writer_sends_waits_for_the_next_tick_to_go_o
         assert sent == ['{"n":1}', '{"n":2}']
     finally:
         writer.cancel()
+
+
+def test_a_put_of_html_allocates_nothing_per_fragment() -> None:
+    # The fan-out puts one rendered string into every connection's queue: a thousand puts per
+    # event. Queuing the string itself (no wrapper object per put) keeps that loop cheap and
+    # leaves the garbage collector nothing to track.
+    q = queue(max_frames=10_000, max_chars=10_000_000)
+    fragment = "<li>row</li>"
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        for _ in range(640):
+            q.put(HTML, fragment)
+        growth = tracemalloc.get_traced_memory()[0] - before
+    finally:
+        tracemalloc.stop()
+    assert growth < 16 * 1024  # the deque's own blocks; a tuple per put would be 40 KB
