@@ -18,7 +18,7 @@ from app.auth import weak_key_warning
 from app.broker import broker_for
 from app.chat.room import Room
 from app.gc_policy import tune_for_serving
-from app.processes import hypercorn_worker, single_room_problem, wait_for_shutdown
+from app.processes import hypercorn_worker, single_room_problem, stop_on_sigterm, wait_for_shutdown
 from app.settings import Settings, load_settings
 
 LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
@@ -65,6 +65,7 @@ def create_app(settings: Settings | None = None) -> Quart:
         await room.start()
         tune_for_serving()
         if worker.shutdown is not None:
+            stop_on_sigterm(worker.shutdown)
             watcher.append(asyncio.create_task(_close_room_on_shutdown(room, worker.shutdown)))
 
     @app.after_serving

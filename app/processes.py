@@ -10,6 +10,7 @@ with a message that says what to configure: `python -m app --workers N` checks i
 from __future__ import annotations
 
 import asyncio
+import signal
 import socket
 import sys
 from dataclasses import dataclass
@@ -85,6 +86,16 @@ def hypercorn_worker() -> Worker:
             return Worker(int(config.workers), shutdown if isinstance(shutdown, EventType) else None)
         frame = frame.f_back  # type: ignore[assignment]
     return Worker()
+
+
+def stop_on_sigterm(shutdown: EventType) -> None:
+    """In a Hypercorn worker: take SIGTERM as the signal to stop gracefully.
+
+    Hypercorn's main process sets the shared event on SIGTERM, but as soon as the first worker
+    has finished it terminates the others with SIGTERM, which a worker does not handle: one still
+    closing its sockets would die with them half-closed (browsers see 1006, not 1012). Setting
+    the event instead lets that worker finish the same way as the first."""
+    asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, shutdown.set)
 
 
 async def wait_for_shutdown(shutdown: EventType) -> None:
