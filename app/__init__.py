@@ -13,6 +13,7 @@ from multiprocessing.synchronize import Event as EventType
 
 from quart import Quart
 
+from app import log_filters
 from app.assets import install_asset_helper
 from app.auth import weak_key_warning
 from app.broker import broker_for
@@ -34,6 +35,7 @@ def create_app(settings: Settings | None = None) -> Quart:
         raise SystemExit(problem)
     if not logging.getLogger().handlers:  # run by `hypercorn 'app:create_app()'`: log like python -m app
         logging.basicConfig(level=logging.INFO, format=LOG_FORMAT)
+    log_filters.install()
     if (warning := weak_key_warning(settings)) is not None:
         logging.getLogger("app").warning("%s", warning)
     app = Quart(__name__)
