@@ -85,3 +85,22 @@ def test_who_list_changes_that_reach_a_page_in_one_frame_all_apply(new_user: Use
         expect(who.locator(".who-name")).to_have_text(["bob", "carol", "dave", "zoe"], timeout=15_000)
         expect(carol.get_by_role("region", name="Who's online").locator(".who-name")).to_have_text(
             ["bob", "carol", "dave", "zoe"])
+
+
+def test_a_dm_typed_before_the_thread_opens_goes_to_that_person_not_the_channel(new_user: UserFactory) -> None:
+    alice = new_user("alice")
+    bob = new_user("bob")
+    expect(bob.get_by_role("region", name="Who's online").get_by_role("button", name="alice")).to_be_visible()
+    # In one script turn: the click, then where the composer would send. No frame from the
+    # server can arrive in between, so this is the moment before the thread exists.
+    target = bob.evaluate("""() => {
+        document.querySelector('.who-row[data-username="alice"] .who-name').click();
+        return document.getElementById('composer-channel').value;
+    }""")
+    assert target == "@alice"
+    bob.get_by_label("Message").fill("just between us")
+    bob.get_by_label("Message").press("Enter")
+    dm_tab = alice.locator(".dm-tab .channel-tab", has_text="bob")
+    expect(dm_tab.locator(".unread")).to_have_text("1")
+    expect(alice.get_by_role("log", name="Lobby")).not_to_contain_text("just between us")
+    expect(bob.get_by_role("log", name="Conversation with alice")).to_contain_text("just between us")

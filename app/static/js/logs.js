@@ -147,13 +147,19 @@ function openThreadWith(username) {
   const channel = "@" + username;
   const existing = logs.querySelector(`.log[data-channel="${CSS.escape(channel)}"]`);
   // The click also sends a "thread" frame (hx-ws:send); the new log arrives from the server.
+  // Until it does, what is typed already goes to that person: a quick "hi" must not land in
+  // the public channel still on screen.
   if (existing) showLog(existing.id);
-  else pendingThread = channel;
+  else {
+    pendingThread = channel;
+    channelField.value = channel;
+  }
 }
 
 document.addEventListener("click", (event) => {
   const tab = event.target.closest(".channel-tab");
   if (tab) {
+    pendingThread = null;
     showLog(tab.dataset.log);
     return;
   }
