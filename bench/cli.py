@@ -8,8 +8,7 @@ import os
 import platform
 import shlex
 import sys
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import nullcontext
 from pathlib import Path
 
 from bench.client import Target
@@ -83,7 +82,7 @@ async def run(args: argparse.Namespace) -> list[Row]:
     options = options_from(args)
     rows: list[Row] = []
     for index in range(1, args.repeat + 1):
-        async with fresh_server(options.target.port) if args.fresh else _running() as started:
+        async with fresh_server(options.target.port) if args.fresh else nullcontext() as started:
             pid = args.pid or (started.pid if started else find_pid(options.target.port))
             if pid is None:
                 print("note: server PID not found; CPU and memory are not reported (give --pid)", file=sys.stderr)
@@ -94,12 +93,6 @@ async def run(args: argparse.Namespace) -> list[Row]:
     if args.repeat > 1:
         rows.append(median_row(rows))
     return rows
-
-
-@asynccontextmanager
-async def _running() -> AsyncIterator[None]:
-    """The server the bench was pointed at, already running."""
-    yield None
 
 
 def main(argv: list[str] | None = None) -> int:

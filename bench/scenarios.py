@@ -132,10 +132,9 @@ def _rss_connected(meter: Meter) -> Result:
 async def _newcomer(options: Options, name: str) -> float:
     """Seconds for a newcomer to sign in and get their who list while the room is busy
     (bench/newcomer.py, in a process of its own)."""
-    target = options.target
     child = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bench.newcomer", f"http://{target.host}:{target.port}", name,
-        str(options.timeout), stdout=asyncio.subprocess.PIPE)
+        sys.executable, "-m", "bench.newcomer", options.target.origin, name, str(options.timeout),
+        stdout=asyncio.subprocess.PIPE)
     out, _ = await child.communicate()
     if child.returncode != 0:
         raise RuntimeError(f"the newcomer could not enter (exit status {child.returncode})")
