@@ -5,11 +5,9 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import os
 from datetime import timedelta
-from multiprocessing.synchronize import Event as EventType
 
 from quart import Quart
 
@@ -17,27 +15,41 @@ from app import log_filters
 from app.assets import install_asset_helper
 from app.auth import weak_key_warning
 from app.broker import broker_for
+from app.chat.render import template_environment
 from app.chat.room import Room
 from app.gc_policy import tune_for_serving
-from app.processes import hypercorn_worker, single_room_problem, stop_on_sigterm, wait_for_shutdown
+from app.serving import SecondProcess, claim_single_process, single_room_problem, stop_on_sigterm, this_worker
+from app.serving import wait_for_shutdown as hypercorn_shutdown
 from app.settings import Settings, load_settings
+from app.web.send_queue import PacingClock
+from app.web.state import EXTENSION, ChatState
 
 LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
 
 def create_app(settings: Settings | None = None) -> Quart:
-    """The application, for `settings` or the file named by $BARERTC_SETTINGS (./settings.toml)."""
+    """The application, for `settings` or the file named by $BARERTC_SETTINGS (./settings.toml).
+
+    Loaded by a Hypercorn worker (`hypercorn 'app:create_app()'`, or `python -m app --workers`),
+    it applies the settings to that worker's Hypercorn configuration and sockets, and refuses
+    to run more than one process without Redis."""
     if settings is None:
         settings = load_settings(os.environ.get("BARERTC_SETTINGS", "settings.toml"))
-    worker = hypercorn_worker()
-    problem = single_room_problem(settings, worker.count)
-    if problem:
+    worker = this_worker()
+    if problem := single_room_problem(settings, worker.count):
         raise SystemExit(problem)
+    worker.adopt(settings)
     if not logging.getLogger().handlers:  # run by `hypercorn 'app:create_app()'`: log like python -m app
         logging.basicConfig(level=logging.INFO, format=LOG_FORMAT)
     log_filters.install()
     if (warning := weak_key_warning(settings)) is not None:
         logging.getLogger("app").warning("%s", warning)
+    broker = broker_for(settings)
+    try:
+        lock = claim_single_process(settings) if broker.in_process else None
+    except SecondProcess as refusal:
+        raise SystemExit(str(refusal)) from None
+
     app = Quart(__name__)
     app.secret_key = settings.session_secret
     app.config.update(
@@ -47,12 +59,13 @@ def create_app(settings: Settings | None = None) -> Quart:
         PERMANENT_SESSION_LIFETIME=timedelta(hours=12),
         SEND_FILE_MAX_AGE_DEFAULT=None,
     )
-    room = Room(settings, broker_for(settings))
-    app.config["ROOM"] = room
-    app.jinja_env.trim_blocks = True
-    app.jinja_env.lstrip_blocks = True
-    app.jinja_env.globals["settings"] = settings
-    install_asset_helper(app)
+    templates = template_environment()
+    templates.globals["settings"] = settings
+    install_asset_helper(app, templates)
+    state = ChatState(settings=settings, broker=broker, templates=templates,
+                      room=Room(settings, broker.bus, broker.registry, templates),
+                      pacing=PacingClock(settings.limits.coalesce_milliseconds / 1000), process_lock=lock)
+    app.extensions[EXTENSION] = state
 
     from app.web import api, pages, socket
 
@@ -60,28 +73,17 @@ def create_app(settings: Settings | None = None) -> Quart:
     app.register_blueprint(api.blueprint)
     app.register_blueprint(socket.blueprint)
 
-    watcher: list[asyncio.Task[None]] = []
+    shutdown = worker.shutdown
 
     @app.before_serving
-    async def start_room() -> None:
-        await room.start()
+    async def start_serving() -> None:
+        if shutdown is not None:
+            stop_on_sigterm(shutdown)
+        await state.start(None if shutdown is None else lambda: hypercorn_shutdown(shutdown))
         tune_for_serving()
-        if worker.shutdown is not None:
-            stop_on_sigterm(worker.shutdown)
-            watcher.append(asyncio.create_task(_close_room_on_shutdown(room, worker.shutdown)))
 
     @app.after_serving
-    async def stop_room() -> None:
-        for task in watcher:
-            task.cancel()
-        await room.close()
+    async def stop_serving() -> None:
+        await state.stop()
 
     return app
-
-
-async def _close_room_on_shutdown(room: Room, shutdown: EventType) -> None:
-    """Under Hypercorn's workers: when told to stop, close every socket with 1012 at once (so
-    browsers reconnect to a running worker) rather than when the graceful timeout runs out."""
-    await wait_for_shutdown(shutdown)
-    logging.getLogger("app").info("shutting down: closing sockets with 1012")
-    await room.close()

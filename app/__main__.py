@@ -14,11 +14,12 @@ from typing import NoReturn
 from hypercorn.asyncio import serve
 from hypercorn.config import Config
 from hypercorn.run import run
+from quart import Quart
 
 from app import LOG_FORMAT, create_app
-from app.chat.room import Room
-from app.processes import hypercorn_config, single_room_problem
+from app.serving import hypercorn_config, single_room_problem
 from app.settings import SettingsError, load_settings
+from app.web.state import EXTENSION, ChatState
 
 log = logging.getLogger("app")
 
@@ -70,11 +71,11 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     if not existed:
         log.info("wrote default settings to %s", Path(args.settings).resolve())
-    config = hypercorn_config(settings, host, port)
+    config = hypercorn_config(settings, host, port, args.workers)
     log.info("serving on http://%s:%d%s", host, port, f" with {args.workers} workers" if args.workers > 1 else "")
     try:
         if args.workers > 1:
-            return _run_workers(config, args.workers, args.settings, level)
+            return _run_workers(config, args.settings, level)
         asyncio.run(_serve(create_app(settings), config))
     except OSError as error:
         print(f"python -m app: error: cannot listen on {args.address}: {error.strerror}", file=sys.stderr)
@@ -82,11 +83,10 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def _run_workers(config: Config, workers: int, settings_path: str, level: int) -> int:
+def _run_workers(config: Config, settings_path: str, level: int) -> int:
     """Hypercorn's own worker processes, each calling create_app() with the same settings file."""
     os.environ["BARERTC_SETTINGS"] = str(Path(settings_path).resolve())
     config.application_path = "app:create_app()"
-    config.workers = workers
     config.logconfig_dict = {"version": 1, "disable_existing_loggers": False,
                              "formatters": {"plain": {"format": LOG_FORMAT}},
                              "handlers": {"stderr": {"class": "logging.StreamHandler", "formatter": "plain"}},
@@ -94,21 +94,13 @@ def _run_workers(config: Config, workers: int, settings_path: str, level: int) -
     return run(config)
 
 
-async def _serve(app: object, config: Config) -> None:
-    stop = asyncio.Event()
+async def _serve(app: Quart, config: Config) -> None:
+    """One process: SIGTERM or SIGINT closes every socket with 1012, then Hypercorn stops."""
+    state: ChatState = app.extensions[EXTENSION]
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(sig, stop.set)
-
-    async def shutdown_trigger() -> None:
-        await stop.wait()
-        log.info("shutting down: closing sockets with 1012")
-        room: Room = app.config["ROOM"]  # type: ignore[attr-defined]
-        for outlet in list(room.connections.values()):
-            outlet.close(1012, "The chat server is restarting.")
-        await asyncio.sleep(0.3)
-
-    await serve(app, config, shutdown_trigger=shutdown_trigger)  # type: ignore[arg-type]
+        loop.add_signal_handler(sig, state.request_stop)
+    await serve(app, config, shutdown_trigger=state.sockets_closed.wait)
 
 
 if __name__ == "__main__":

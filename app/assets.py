@@ -11,6 +11,7 @@ import json
 from functools import cache
 from pathlib import Path
 
+from jinja2 import Environment
 from quart import Quart, Response, request
 
 STATIC = Path(__file__).resolve().parent / "static"
@@ -51,10 +52,11 @@ def module_preloads() -> list[str]:
     return [asset(module) for module in modules()]
 
 
-def install_asset_helper(app: Quart) -> None:
-    app.jinja_env.globals["asset"] = asset
-    app.jinja_env.globals["import_map"] = import_map
-    app.jinja_env.globals["module_preloads"] = module_preloads
+def install_asset_helper(app: Quart, templates: Environment) -> None:
+    """The template helpers, and long caching for versioned static files."""
+    templates.globals["asset"] = asset
+    templates.globals["import_map"] = import_map
+    templates.globals["module_preloads"] = module_preloads
 
     @app.after_request
     async def cache_static(response: Response) -> Response:

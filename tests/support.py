@@ -47,6 +47,7 @@ def write_settings(path: Path, **overrides: Any) -> Path:
                 doc[key][sub_key] = sub_value
         else:
             doc[key] = value
+    path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(tomlkit.dumps(doc), encoding="utf-8")
     return path
 

@@ -5,19 +5,17 @@ from __future__ import annotations
 import time
 import uuid
 
-from app.broker.base import EventHandler
 from app.chat.events import Event
 from app.chat.model import Member
+from app.chat.ports import EventHandler
 
 
-class MemoryBroker:
+class MemoryBus:
     """Delivers each event synchronously to this process's room."""
 
     def __init__(self) -> None:
         self.process_id = uuid.uuid4().hex[:12]
         self._handler: EventHandler | None = None
-        self._names: dict[str, Member] = {}
-        self._bans: dict[str, float] = {}
 
     async def start(self, on_event: EventHandler) -> None:
         self._handler = on_event
@@ -28,6 +26,14 @@ class MemoryBroker:
     async def publish(self, event: Event) -> None:
         if self._handler is not None:
             self._handler(event)
+
+
+class MemoryRegistry:
+    """Names, members and bans in this process's memory."""
+
+    def __init__(self) -> None:
+        self._names: dict[str, Member] = {}
+        self._bans: dict[str, float] = {}
 
     async def claim(self, member: Member, *, replacing: str = "") -> Member | None:
         holder = self._names.get(member.name)

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import logging
 import random
 import time
@@ -32,12 +31,12 @@ from redis.backoff import NoBackoff
 from redis.commands.core import AsyncScript
 from redis.exceptions import RedisError
 
-from app.broker.base import EventHandler
 from app.broker.redis_presence import Presence
 from app.broker.redis_scripts import CLAIM, HEARTBEAT, RELEASE, STORE, SWEEP, Keys
-from app.chat.events import Disconnect, Event, Left, Updated, decode_event, encode_event
-from app.chat.model import Member
-from app.chat.room import CLOSE_NAME_TAKEN
+from app.chat.close_codes import Close, name_taken
+from app.chat.events import Disconnect, Event, Left, MalformedEvent, Updated, decode_event, encode_event
+from app.chat.model import Member, member_from_json, member_to_json
+from app.chat.ports import EventHandler
 from app.settings import RedisSettings
 
 log = logging.getLogger("app.broker.redis")
@@ -56,8 +55,11 @@ class Offline(Exception):
 
 
 class RedisBroker:
+    """Both the `EventBus` and the `Registry` of a process (they share one connection)."""
+
     def __init__(self, settings: RedisSettings) -> None:
         self.process_id = uuid.uuid4().hex[:12]
+        self._sender = f"{self.process_id} ".encode()  # in front of each event this process publishes
         self.settings = settings
         self.keys = Keys(settings.prefix)
         self.presence = Presence(self.process_id)
@@ -68,7 +70,7 @@ class RedisBroker:
         self._served = False  # this connection got as far as serving
         self._lost = asyncio.Event()
         self._lost_reason = ""
-        self._outbox: asyncio.Queue[str] = asyncio.Queue(OUTBOX_LIMIT)
+        self._outbox: asyncio.Queue[bytes] = asyncio.Queue(OUTBOX_LIMIT)
         self._bans: dict[str, float] = {}
         self._pending_bans: dict[str, float] = {}  # changed while Redis was away; 0 = lifted
         self._supervisor: asyncio.Task[None] | None = None
@@ -125,28 +127,28 @@ class RedisBroker:
         if not self._online:
             return
         try:
-            self._outbox.put_nowait(f"{self.process_id} {encode_event(event)}")
+            self._outbox.put_nowait(self._sender + encode_event(event))
         except asyncio.QueueFull:
             self._connection_failed("events are piling up faster than Redis takes them")
 
     async def claim(self, member: Member, *, replacing: str = "") -> Member | None:
         try:
             holder = await self._script("claim", member.name, replacing, self.process_id, member.conn,
-                                        _json(member))
+                                        member_to_json(member))
         except Offline:
             known = self.presence.holder(member.name)
             if known is not None and known.conn != replacing:
                 return known
         else:
             if holder is not None:
-                return Member.from_dict(json.loads(holder))
+                return member_from_json(holder)
         self.presence.hold(member)
         return None
 
     async def store(self, member: Member) -> None:
         self.presence.update(member)
         with contextlib.suppress(Offline):
-            await self._script("store", member.name, member.process, member.conn, _json(member))
+            await self._script("store", member.name, member.process, member.conn, member_to_json(member))
 
     async def release(self, name: str, conn: str) -> bool:
         held = self.presence.drop(name, conn)
@@ -275,18 +277,17 @@ class RedisBroker:
         await self._forget_departed()
         for member in list(self.presence.local.values()):
             holder = await self._script("claim", member.name, member.conn, self.process_id, member.conn,
-                                        _json(member))
+                                        member_to_json(member))
             if holder is None:
                 await self.publish(Updated(member))
             else:
                 log.warning("%r was taken on another process while Redis was away", member.name)
                 self.presence.drop(member.name, member.conn)
-                self.presence.deliver(Disconnect(member.name, CLOSE_NAME_TAKEN,
-                                                 f"Someone else is now using the name {member.name}. "
-                                                 "Please sign in again.", member.conn))
+                self.presence.deliver(Disconnect(member.name, Close.NAME_TAKEN, name_taken(member.name),
+                                                 member.conn))
                 self.presence.deliver(Left(member.name, member.conn))
         shared = await self._client.hgetall(self.keys.members)
-        self.presence.resync({str(name): Member.from_dict(json.loads(text)) for name, text in shared.items()})
+        self.presence.resync({str(name): member_from_json(text) for name, text in shared.items()})
         await self._push_pending_bans()
 
     async def _forget_departed(self) -> None:
@@ -323,7 +324,7 @@ class RedisBroker:
             return
         try:
             event = decode_event(payload)
-        except (ValueError, KeyError, TypeError):
+        except MalformedEvent:
             log.warning("ignored a malformed event from process %s", sender[:20])
             return
         self.presence.deliver(event)
@@ -370,10 +371,6 @@ def _stop_if_cancelled() -> None:
     task = asyncio.current_task()
     if task is not None and task.cancelling():
         raise asyncio.CancelledError
-
-
-def _json(member: Member) -> str:
-    return json.dumps(member.to_dict(), separators=(",", ":"))
 
 
 def _describe(url: str) -> str:

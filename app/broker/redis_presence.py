@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import logging
 
-from app.broker.base import EventHandler
 from app.chat.events import Event, Joined, Left, Updated
 from app.chat.model import Member
+from app.chat.ports import EventHandler
 
 log = logging.getLogger("app.broker.redis")
 

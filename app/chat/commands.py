@@ -14,15 +14,13 @@ from __future__ import annotations
 import logging
 import re
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import Literal, Protocol
 
-from app.chat.events import Disconnect, Notice
+from app.chat.close_codes import Close
 from app.chat.model import Member
-
-if TYPE_CHECKING:
-    from app.chat.room import Outlet, Room
+from app.settings import Settings
 
 log = logging.getLogger("app.commands")
 
@@ -31,16 +29,47 @@ MAX_BAN_HOURS = 24.0 * 365
 _NUMBER = re.compile(r"^[-+]?(\d+\.?\d*|\.\d+)$")
 
 
+class Moderation(Protocol):
+    """What commands may do to the room: no more than this (the room provides it)."""
+
+    @property
+    def settings(self) -> Settings: ...
+    @property
+    def roster(self) -> Mapping[str, Member]:
+        """Everyone present, by name."""
+        ...
+
+    async def disconnect(self, member: Member, code: Close, reason: str) -> None:
+        """Close `member`'s socket, wherever it is."""
+
+    async def update_member(self, member: Member) -> None:
+        """Record a member's new state (camera, operator) and update every who list."""
+
+    async def notify(self, name: str, text: str) -> None:
+        """An information notice for one person."""
+
+    async def ban(self, name: str, until: float) -> None: ...
+    async def unban(self, name: str) -> bool: ...
+    async def bans(self) -> dict[str, float]: ...
+
+
 class CommandError(Exception):
     """A refusal or usage line for the caller."""
 
 
 @dataclass(frozen=True)
-class Call:
-    """One command as typed: who typed it, where to answer, and the rest of the line."""
+class Reply:
+    """What the caller is told: `info` for what happened, `error` for a refusal."""
 
-    room: Room
-    outlet: Outlet
+    text: str
+    level: Literal["info", "error"] = "info"
+
+
+@dataclass(frozen=True)
+class Call:
+    """One command as typed: who typed it, and the rest of the line."""
+
+    room: Moderation
     caller: Member
     args: str
 
@@ -56,43 +85,36 @@ class Command:
     for_everyone: bool = False
 
 
-async def run(room: Room, outlet: Outlet, caller: Member, text: str) -> None:
-    """Run the command in `text` for `caller`, answering them with what happened."""
+async def run(room: Moderation, caller: Member, text: str) -> Reply:
+    """Run the command in `text` for `caller`; returns what to tell them."""
     word, *rest = text.split(maxsplit=1)
     command = COMMANDS.get(word[1:].lower())
     if command is None or not (command.for_everyone or caller.op):
-        room.tell(outlet, f"Unknown command {word[:30]}. Messages that start with / are commands; "
-                          "type /help for the list, or // to post a message that starts with /.")
-        return
+        return Reply(f"Unknown command {word[:30]}. Messages that start with / are commands; "
+                     "type /help for the list, or // to post a message that starts with /.", "error")
     try:
-        reply = await command.handler(Call(room, outlet, caller, " ".join("".join(rest).split())))
+        return Reply(await command.handler(Call(room, caller, " ".join("".join(rest).split()))))
     except CommandError as error:
-        room.tell(outlet, str(error))
-        return
-    room.tell(outlet, reply, "info")
+        return Reply(str(error), "error")
 
 
 # --- the commands ---------------------------------------------------------------------
 
 async def kick(call: Call) -> str:
-    from app.chat.room import CLOSE_KICKED  # the room imports this module
-
     target = _target(call, "kick")
     reason = f"You have been kicked from the chat by {call.caller.name}."
-    await call.room.broker.publish(Disconnect(target.name, CLOSE_KICKED, reason, target.conn))
+    await call.room.disconnect(target, Close.KICKED, reason)
     _log(call, "kick", target.name)
     return f"{target.name} has been kicked."
 
 
 async def ban(call: Call) -> str:
-    from app.chat.room import CLOSE_BANNED  # the room imports this module
-
     name, hours = _name_and_hours(call.args)
     target = _target(call, "ban", name)
     length = duration_words(hours * 3600)
-    await call.room.broker.ban(target.name, time.time() + hours * 3600)
+    await call.room.ban(target.name, time.time() + hours * 3600)
     reason = f"You have been banned from the chat by {call.caller.name} for {length}."
-    await call.room.broker.publish(Disconnect(target.name, CLOSE_BANNED, reason, target.conn))
+    await call.room.disconnect(target, Close.BANNED, reason)
     _log(call, "ban", target.name, f"{hours:g} hours")
     return f"{target.name} has been banned for {length}."
 
@@ -100,14 +122,14 @@ async def ban(call: Call) -> str:
 async def unban(call: Call) -> str:
     if not call.args:
         raise CommandError(_usage("unban"))
-    if not await call.room.broker.unban(call.args):
+    if not await call.room.unban(call.args):
         raise CommandError(f"{call.args} is not banned.")
     _log(call, "unban", call.args)
     return f"{call.args} is no longer banned."
 
 
 async def bans(call: Call) -> str:
-    current = await call.room.broker.bans()
+    current = await call.room.bans()
     if not current:
         return "Nobody is banned."
     now = time.time()
@@ -245,8 +267,7 @@ def duration_words(seconds: float) -> str:
 
 
 async def _tell(call: Call, target: Member, text: str) -> None:
-    html = call.room.render.notice(text, "info")
-    await call.room.broker.publish(Notice((target.name,), html))
+    await call.room.notify(target.name, text)
 
 
 def _log(call: Call, action: str, target: str, detail: str = "") -> None:

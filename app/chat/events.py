@@ -1,44 +1,43 @@
-"""What travels through the broker between processes: small frozen, JSON-able events.
+"""What travels through the event bus between processes: small frozen, typed events.
 
-Chat events are rendered to HTML once, by the process where they happen; the broker carries
-the fragment, and every process hands the same text to each of its local connections.
+Chat events are rendered to HTML once, by the process where they happen; the bus carries the
+fragment, and every process hands the same text to each of its local connections. Each event
+is a msgspec struct tagged by its class name, so one encoder and one decoder carry them all
+(`encode_event`, `decode_event`).
 """
 
 from __future__ import annotations
 
-import json
-from dataclasses import asdict, dataclass, fields
-from typing import Any
+import msgspec
 
 from app.chat.model import Member
 
 
-@dataclass(frozen=True)
-class Joined:
+class _Event(msgspec.Struct, frozen=True, tag_field="type", tag=True):
+    """Base of every event; `type` is the class name on the wire."""
+
+
+class Joined(_Event, frozen=True):
     member: Member
 
 
-@dataclass(frozen=True)
-class Left:
+class Left(_Event, frozen=True):
     name: str
     conn: str
     reason: str = "exited"
 
 
-@dataclass(frozen=True)
-class Updated:
+class Updated(_Event, frozen=True):
     member: Member
 
 
-@dataclass(frozen=True)
-class ChannelPost:
+class ChannelPost(_Event, frozen=True):
     """A fragment for everyone: a channel message."""
 
     html: str
 
 
-@dataclass(frozen=True)
-class DirectPost:
+class DirectPost(_Event, frozen=True):
     """A DM's `<article>`, already rendered; where it goes depends on the recipient's threads."""
 
     sender: str
@@ -46,16 +45,14 @@ class DirectPost:
     item: str
 
 
-@dataclass(frozen=True)
-class Notice:
+class Notice(_Event, frozen=True):
     """A fragment for some named users only."""
 
     names: tuple[str, ...]
     html: str
 
 
-@dataclass(frozen=True)
-class Signal:
+class Signal(_Event, frozen=True):
     """A data-only JSON frame for one user's webcam module (see chat/signaling.py)."""
 
     recipient: str
@@ -65,8 +62,7 @@ class Signal:
     feed: str = ""   # the broadcaster whose camera the frame is about
 
 
-@dataclass(frozen=True)
-class Disconnect:
+class Disconnect(_Event, frozen=True):
     """Close a user's socket wherever it is (kick, ban, replaced)."""
 
     name: str
@@ -76,24 +72,21 @@ class Disconnect:
 
 
 Event = Joined | Left | Updated | ChannelPost | DirectPost | Notice | Signal | Disconnect
-EVENT_TYPES: dict[str, type[Any]] = {
-    cls.__name__: cls for cls in (Joined, Left, Updated, ChannelPost, DirectPost, Notice, Signal, Disconnect)
-}
+
+_encoder = msgspec.json.Encoder()
+_decoder = msgspec.json.Decoder(Event)
 
 
-def encode_event(event: Event) -> str:
-    return json.dumps({"type": type(event).__name__, **asdict(event)}, separators=(",", ":"))
+class MalformedEvent(ValueError):
+    """Bytes on the bus that are not an event this version knows."""
 
 
-def decode_event(text: str | bytes) -> Event:
-    data = json.loads(text)
-    cls = EVENT_TYPES[data.pop("type")]
-    values: dict[str, Any] = {}
-    for item in fields(cls):
-        value = data[item.name]
-        if item.name == "member":
-            value = Member.from_dict(value)
-        elif item.name == "names":
-            value = tuple(value)
-        values[item.name] = value
-    return cls(**values)  # type: ignore[no-any-return]
+def encode_event(event: Event) -> bytes:
+    return _encoder.encode(event)
+
+
+def decode_event(data: str | bytes) -> Event:
+    try:
+        return _decoder.decode(data)
+    except (msgspec.DecodeError, msgspec.ValidationError) as error:
+        raise MalformedEvent(str(error)) from None

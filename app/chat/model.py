@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import hashlib
-from dataclasses import asdict, dataclass, replace
 from typing import Any, Literal
+
+import msgspec
 
 Camera = Literal["off", "on", "nsfw"]
 
@@ -14,8 +15,7 @@ def dom_key(name: str) -> str:
     return hashlib.blake2b(name.encode(), digest_size=6).hexdigest()
 
 
-@dataclass(frozen=True)
-class Identity:
+class Identity(msgspec.Struct, frozen=True, kw_only=True):
     """Who the signed session says a browser is. Never built from what a socket sends."""
 
     name: str
@@ -27,23 +27,18 @@ class Identity:
     iss: str = ""
 
     def to_session(self) -> dict[str, Any]:
-        return asdict(self)
+        return msgspec.structs.asdict(self)
 
     @classmethod
-    def from_session(cls, data: Any) -> Identity | None:
-        if not isinstance(data, dict):
-            return None
+    def from_session(cls, data: object) -> Identity | None:
+        """The identity a session cookie holds, or None if it holds none (or an old shape)."""
         try:
-            identity = cls(**data)
-        except TypeError:
+            return msgspec.convert(data, cls)
+        except msgspec.ValidationError:
             return None
-        if not isinstance(identity.name, str) or not isinstance(identity.sid, str):
-            return None
-        return identity
 
 
-@dataclass(frozen=True)
-class Member:
+class Member(msgspec.Struct, frozen=True, kw_only=True):
     """A user present in the room, as every process sees them."""
 
     name: str
@@ -69,11 +64,17 @@ class Member:
                    since=since, process=process, conn=conn)
 
     def with_changes(self, **changes: Any) -> Member:
-        return replace(self, **changes)
+        return msgspec.structs.replace(self, **changes)
 
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
 
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> Member:
-        return cls(**data)
+_member_json = msgspec.json.Encoder()
+_member_decoder = msgspec.json.Decoder(Member)
+
+
+def member_to_json(member: Member) -> str:
+    """A member as the JSON the Redis registry keeps."""
+    return _member_json.encode(member).decode()
+
+
+def member_from_json(text: str | bytes) -> Member:
+    return _member_decoder.decode(text)

@@ -1,76 +1,72 @@
 """Inbound frames: parse, validate and limit what a browser sends on the socket.
 
-hx-ws sends a form as `{...form values, "headers": {...}}`; the webcam module sends plain
-JSON objects. Both carry an `action`. Each action has a schema (field -> type); anything else
-is refused with a `FrameError` whose message is shown to the sender alone.
+`parse_frame` turns one socket frame into a typed frame (`chat/frames.py`) in one pass of
+msgspec, or raises `FrameError` whose message is shown to the sender alone: not JSON, not an
+object, an unknown action, a missing field or one of the wrong type, a frame over the size
+limit. `RateLimiter` is the token bucket the socket keeps per connection.
 """
 
 from __future__ import annotations
 
-import json
+import re
 import time
-from dataclasses import dataclass
-from typing import Any
+import typing
 
-# action -> {field: type}. `bool` fields also accept hx-ws's checkbox strings.
-SCHEMAS: dict[str, dict[str, type[Any]]] = {
-    "message": {"channel": str, "text": str},
-    "thread": {"username": str},
-    "me": {"camera": str, "nsfw": bool},
-    "open": {"username": str},
-    "watch": {"username": str},
-    "unwatch": {"username": str},
-    "sdp": {"username": str, "feed": str, "description": dict},
-    "candidate": {"username": str, "feed": str, "candidate": dict},
-    "hangup": {"username": str, "feed": str},
-}
-OPTIONAL: dict[str, set[str]] = {"me": {"nsfw"}}
+import msgspec
+
+from app.chat.frames import INBOUND, Frame, Inbound
+
+_decoder = msgspec.json.Decoder(Inbound)
+_AT = re.compile(r" - at `\$\.([A-Za-z_]+)`$")
+_MISSING = re.compile(r"^Object missing required field `([A-Za-z_]+)`$")
 
 
 class FrameError(Exception):
     """A frame we refuse; str(error) is the message for the sender."""
 
 
-@dataclass(frozen=True)
-class Frame:
-    action: str
-    fields: dict[str, Any]
-
-    def text(self, name: str) -> str:
-        value = self.fields[name]
-        assert isinstance(value, str)
-        return value
-
-
-def parse_frame(raw: str | bytes, *, max_bytes: int) -> Frame:
-    """Turn one socket frame into a validated `Frame`, or raise `FrameError`."""
+def parse_frame(raw: str | bytes, *, max_bytes: int) -> Inbound:
+    """Turn one socket frame into a validated, typed frame, or raise `FrameError`."""
     if len(raw) > max_bytes:
         raise FrameError(f"That was too large to send ({len(raw)} bytes; the limit is {max_bytes}).")
     try:
-        data = json.loads(raw)
-    except (ValueError, UnicodeDecodeError):
+        return _decoder.decode(raw)
+    except msgspec.ValidationError as error:  # JSON, but not a frame (a subclass of DecodeError)
+        raise FrameError(_refusal(raw, str(error))) from None
+    except msgspec.DecodeError:
         raise FrameError("The server could not read that (it was not JSON).") from None
+
+
+def _refusal(raw: str | bytes, problem: str) -> str:
+    """The sender's words for a JSON value that is not a valid frame."""
+    data = msgspec.json.decode(raw)
     if not isinstance(data, dict):
-        raise FrameError("The server could not read that (expected a JSON object).")
+        return "The server could not read that (expected a JSON object)."
     action = data.get("action")
-    if not isinstance(action, str) or action not in SCHEMAS:
-        raise FrameError(f"Unknown action {str(action)[:40]!r}.")
-    values: dict[str, Any] = {}
-    for name, kind in SCHEMAS[action].items():
-        if name not in data:
-            if name in OPTIONAL.get(action, set()):
-                continue
-            raise FrameError(f"The {action!r} frame is missing the field {name!r}.")
-        values[name] = _typed(action, name, data[name], kind)
-    return Frame(action, values)
+    frame = INBOUND.get(action) if isinstance(action, str) else None
+    if frame is None:
+        return f"Unknown action {str(action)[:40]!r}."
+    if missing := _MISSING.match(problem):
+        return f"The {action!r} frame is missing the field {missing.group(1)!r}."
+    if (at := _AT.search(problem)) and (kind := _field_kind(frame, at.group(1))):
+        return f"The field {at.group(1)!r} of {action!r} must be a {kind}."
+    return f"The {action!r} frame is not valid: {problem}."
 
 
-def _typed(action: str, name: str, value: Any, kind: type[Any]) -> Any:
-    if kind is bool and isinstance(value, str):
-        return value.lower() in ("on", "true", "1", "yes")
-    if not isinstance(value, kind) or (kind is not bool and isinstance(value, bool)):
-        raise FrameError(f"The field {name!r} of {action!r} must be a {kind.__name__}.")
-    return value
+def _field_kind(frame: type[Frame], name: str) -> str | None:
+    for field in msgspec.structs.fields(frame):
+        if field.name == name:
+            return _kind_name(field.type)
+    return None
+
+
+def _kind_name(kind: object) -> str:
+    if typing.get_origin(kind) is dict:
+        return "dict"
+    options = typing.get_args(kind) if typing.get_origin(kind) in (typing.Union, type(int | str)) else (kind,)
+    if bool in options:
+        return "bool"
+    return getattr(options[0], "__name__", str(kind))
 
 
 class RateLimiter:

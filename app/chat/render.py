@@ -1,8 +1,12 @@
 """Events to HTML fragments. Each fragment is rendered once and sent to its whole audience.
 
-Fragments are the `_`-prefixed partials in templates/fragments/, which the full page includes
-too, so the first render and the live updates cannot drift. Per-viewer touches (is this my own
-message, my own row) come from a per-page stylesheet keyed on `data-key`, not from re-rendering.
+Every fragment is a `_`-prefixed partial in templates/fragments/, which the full page includes
+too, so the first render and the live updates cannot drift; no HTML is written in Python.
+Per-viewer touches (is this my own message, my own row) come from a per-page stylesheet keyed
+on `data-key`, not from re-rendering.
+
+`template_environment()` is the one Jinja environment of the application: the web layer adds
+its globals (asset URLs, settings) to it and renders its pages with it too.
 """
 
 from __future__ import annotations
@@ -14,7 +18,7 @@ from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
-from jinja2 import Environment, FileSystemLoader, select_autoescape
+from jinja2 import Environment, FileSystemLoader, Template, select_autoescape
 from markupsafe import Markup
 
 from app.chat.markdown import render_markdown
@@ -36,26 +40,28 @@ def template_environment() -> Environment:
 class Renderer:
     """Renders every fragment the socket pushes."""
 
-    def __init__(self, process_id: str, env: Environment | None = None) -> None:
-        self.env = env or template_environment()
+    def __init__(self, process_id: str, env: Environment) -> None:
+        self.env = env
         self._ids = itertools.count(1)
         self._prefix = process_id[:6]
-        self._row = self.env.get_template("fragments/_who_row.html")
-        self._message = self.env.get_template("fragments/_message.html")
+        self._templates: dict[str, Template] = {}
 
-    def _render(self, name: str, **context: object) -> str:
-        return self.env.get_template(name).render(**context)
+    def _render(self, fragment: str, **context: object) -> str:
+        template = self._templates.get(fragment)
+        if template is None:
+            template = self._templates[fragment] = self.env.get_template(f"fragments/_{fragment}.html")
+        return template.render(**context)
 
     # --- the who list --------------------------------------------------------------
 
     def who_row(self, member: Member, oob: str = "") -> str:
-        return self._row.render(member=member, oob=oob)
+        return self._render("who_row", member=member, oob=oob)
 
     def who_list(self, rows: Iterable[str]) -> Iterator[str]:
         """The whole list, from rows already rendered: the list replaced with an empty one, then
         the rows appended in parts of about `WHO_LIST_PART` characters, so that neither a string
         nor a frame grows with the room (a thousand rows would be 300 KB in one piece)."""
-        yield self._render("fragments/_who_list.html", rows="", oob=True)
+        yield self._render("who_list", rows="", oob=True)
         part: list[str] = []
         size = 0
         for row in rows:
@@ -67,23 +73,21 @@ class Renderer:
         if part:
             yield self.who_append(part)
 
-    @staticmethod
-    def who_append(rows: list[str]) -> str:
-        return f'<ul hx-swap-oob="beforeend:#who-list">{"".join(rows)}</ul>'
+    def who_append(self, rows: list[str]) -> str:
+        return self._render("who_append", rows=Markup("".join(rows)))
 
     def who_insert(self, row: str, before: Member | None) -> str:
         """A rendered row, placed before the member listed after it (or at the end)."""
-        target = f"beforebegin:#who-{before.key}" if before else "beforeend:#who-list"
-        return f'<ul hx-swap-oob="{target}">{row}</ul>'
+        return self._render("who_insert", row=Markup(row), before=before)
 
     def who_replace(self, member: Member) -> str:
         return self.who_row(member, oob="outerHTML")
 
     def who_remove(self, name: str) -> str:
-        return f'<li id="who-{dom_key(name)}" hx-swap-oob="delete"></li>'
+        return self._render("who_remove", key=dom_key(name))
 
     def who_count(self, count: int) -> str:
-        return f'<span id="who-count" hx-swap-oob="true">{count}</span>'
+        return self._render("who_count", count=count, oob=True)
 
     # --- messages ------------------------------------------------------------------
 
@@ -94,47 +98,53 @@ class Renderer:
 
     def message_item(self, *, sender: Member | None, text: str, html: str | None = None,
                      kind: str = "chat", presence: str = "", about: str = "") -> str:
-        """The `<article>` of one message, not yet placed anywhere.
+        """The `<article>` of one message, not yet placed anywhere. `html`, when given, is
+        a body rendered from a template or by the Markdown sanitizer, never user text.
 
         A presence line says `presence` ("joined" or "exited") and whom it is `about` (a
         `dom_key`), so the page can hide such lines or play a sound, but not for its own user."""
         now = time.time()
         body = Markup(html if html is not None else render_markdown(text))
-        return self._message.render(
-            id=f"m-{self._prefix}-{next(self._ids)}", sender=sender, server_name=SERVER_NAME,
+        return self._render(
+            "message", id=f"m-{self._prefix}-{next(self._ids)}", sender=sender, server_name=SERVER_NAME,
             body=body, ts=int(now * 1000), kind=kind, presence=presence, about=about,
             clock=datetime.fromtimestamp(now, UTC).strftime("%H:%M"))
 
-    @staticmethod
-    def append(target_log: str, item: str) -> str:
+    def append(self, target_log: str, item: str) -> str:
         """Place a rendered item at the end of the log `target_log`."""
-        return f'<div hx-swap-oob="beforeend:#{target_log}">{item}</div>'
+        return self._render("append", log=target_log, item=Markup(item))
 
+    def line(self, text: str, *, name: str = "") -> str:
+        """A one-line body for a server message: `name` in bold, then `text`."""
+        return self._render("line", name=name, text=text)
 
     def channel_log(self, channel_id: str) -> str:
         return f"log-{channel_id}"
 
     def presence(self, channel: Channel, name: str, joined: bool) -> str:
         verb = "has joined the room" if joined else "has exited the room"
-        item = self.message_item(sender=None, text="", kind="presence",
-                                 html=str(Markup("<p><strong>{}</strong> {}</p>").format(name, verb)),
+        item = self.message_item(sender=None, text="", kind="presence", html=self.line(verb, name=name),
                                  presence="joined" if joined else "exited", about=dom_key(name))
         return self.append(self.channel_log(channel.id), item)
+
+    def server_line(self, target_log: str, text: str) -> str:
+        """A line from the server (no sender) at the end of a log, such as "bob has left the room."."""
+        return self.message(sender=None, text="", kind="presence", target_log=target_log, html=self.line(text))
 
     def welcome(self, channels: Iterable[Channel]) -> str:
         """Every channel's welcome messages, replacing what a previous connect put there."""
         parts = []
         for channel in channels:
-            inner = "".join(self.message_item(sender=None, text="", html=_markdown_once(text), kind="welcome")
+            items = "".join(self.message_item(sender=None, text="", html=_markdown_once(text), kind="welcome")
                             for text in channel.welcome_messages)
-            parts.append(f'<div id="welcome-{channel.id}" hx-swap-oob="innerHTML">{inner}</div>')
+            parts.append(self._render("welcome", channel=channel, items=Markup(items), oob=True))
         return "".join(parts)
 
     def closed_banner(self, reason: str) -> str:
-        return self._render("fragments/_connection_state.html", state="closed", reason=reason, oob=True)
+        return self._render("connection_state", state="closed", reason=reason, oob=True)
 
     def notice(self, text: str, level: str = "error") -> str:
-        return self._render("fragments/_notice.html", text=text, level=level)
+        return self._render("notice", text=text, level=level)
 
     # --- direct messages -----------------------------------------------------------
 
@@ -144,16 +154,13 @@ class Renderer:
         The first message must travel inside the new log: htmx resolves every out-of-band
         target of a frame before it swaps any, so a log and a message appended to it cannot
         arrive as two fragments of one frame."""
-        return self._render("fragments/_thread.html", other=other, key=dom_key(other),
-                            first_item=Markup(first_item))
+        return self._render("thread", other=other, key=dom_key(other), first_item=Markup(first_item))
 
     def thread_log(self, other: str) -> str:
         return f"log-dm-{dom_key(other)}"
 
     def thread_close(self, other: str) -> str:
-        key = dom_key(other)
-        return (f'<li id="dm-tab-{key}" hx-swap-oob="delete"></li>'
-                f'<div id="log-dm-{key}" hx-swap-oob="delete"></div>')
+        return self._render("thread_close", key=dom_key(other))
 
 
 @functools.cache

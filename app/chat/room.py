@@ -1,7 +1,7 @@
 """The room: who is here, and what happens when they join, talk, leave or signal.
 
 One `Room` per process. Its roster mirrors everyone present on every process (kept by the
-broker's events); its outlets are this process's own connections. Actions publish events;
+bus's events); its outlets are this process's own connections. Actions publish events;
 `apply` turns each event into fragments, rendered once, and hands them to local outlets.
 """
 
@@ -11,26 +11,25 @@ import bisect
 import logging
 import time
 from collections.abc import Awaitable, Callable
-from typing import Protocol
+from typing import Any, Protocol, TypeVar
 
-from app.broker.base import Broker
+from jinja2 import Environment
+
 from app.chat import commands
+from app.chat.close_codes import REASONS, Close, name_taken
 from app.chat.events import ChannelPost, DirectPost, Disconnect, Event, Joined, Left, Notice, Signal, Updated
+from app.chat.frames import Frame, Inbound, OpenThread, PostMessage, SetCamera
 from app.chat.model import Identity, Member
-from app.chat.protocol import Frame, FrameError
-from app.chat.render import Renderer
+from app.chat.ports import EventBus, Registry
+from app.chat.protocol import FrameError
+from app.chat.render import Renderer, template_environment
 from app.chat.signaling import SIGNALS, SignalRelay
 from app.settings import Settings
 
 log = logging.getLogger("app.room")
 
-CLOSE_KICKED = 4000
-CLOSE_BANNED = 4001
-CLOSE_REPLACED = 4002
-CLOSE_NAME_TAKEN = 4003
-CLOSE_SIGNED_OUT = 4401
-CLOSE_RESTART = 1012
-CLOSE_TOO_SLOW = 1013
+F = TypeVar("F", bound=Frame)
+Handler = Callable[["Outlet", Any], Awaitable[None]]
 
 
 class Outlet(Protocol):
@@ -46,32 +45,45 @@ class Outlet(Protocol):
 
 
 class Room:
-    def __init__(self, settings: Settings, broker: Broker) -> None:
+    """One per process. Implements `commands.Moderation` for the operator commands."""
+
+    def __init__(self, settings: Settings, bus: EventBus, registry: Registry,
+                 templates: Environment | None = None) -> None:
         self.settings = settings
-        self.broker = broker
-        self.render = Renderer(broker.process_id)
+        self.bus = bus
+        self.registry = registry
+        self.render = Renderer(bus.process_id, templates or template_environment())
         self.roster: dict[str, Member] = {}
         self._sorted: list[tuple[str, str]] = []  # (casefolded, name) in display order
         self._rows: dict[str, str] = {}  # each member's who-list row, rendered once per change
         self.outlets: dict[str, Outlet] = {}  # this process's connections in the room, by username
         self.connections: dict[str, Outlet] = {}  # every local connection, by connection id
-        self.signals = SignalRelay(self.roster, broker.publish)
-        self._handlers: dict[str, Callable[[Outlet, Frame], Awaitable[None]]] = {
-            "message": self._on_message,
-            "thread": self._on_thread,
-            "me": self._on_me,
-            **{action: self.signals.relay for action in SIGNALS},
-        }
+        self.signals = SignalRelay(self.roster, bus.publish)
+        self._handlers: dict[type[Frame], Handler] = {}
+        self.on(PostMessage, self._on_message)
+        self.on(OpenThread, self._on_thread)
+        self.on(SetCamera, self._on_me)
+        for kind in SIGNALS:
+            self.on(kind, self.signals.relay)
+
+    def on(self, kind: type[F], handler: Callable[[Outlet, F], Awaitable[None]]) -> None:
+        """Handle inbound frames of type `kind` with `handler`."""
+        self._handlers[kind] = handler
 
     async def start(self) -> None:
-        await self.broker.start(self.apply)
-        for member in await self.broker.members():
+        await self.bus.start(self.apply)
+        for member in await self.registry.members():
             self._roster_put(member)
 
-    async def close(self, code: int = CLOSE_RESTART, reason: str = "The chat server is restarting.") -> None:
+    def close_connections(self, code: Close = Close.RESTART, reason: str = REASONS[Close.RESTART]) -> None:
+        """Ask every local connection to close (each sends what it has queued first)."""
         for outlet in list(self.connections.values()):
             outlet.close(code, reason)
-        await self.broker.close()
+
+    async def close(self) -> None:
+        """Close every local connection and let go of the bus."""
+        self.close_connections()
+        await self.bus.close()
 
     # --- entering and leaving -----------------------------------------------------
 
@@ -80,38 +92,37 @@ class Room:
         identity = outlet.identity
         self.connections[outlet.conn_id] = outlet
         if (until := await self.banned_until(identity.name)) is not None:
-            outlet.close(CLOSE_BANNED, f"You are banned from this chat for another "
+            outlet.close(Close.BANNED, f"You are banned from this chat for another "
                                        f"{commands.duration_words(until - time.time())}.")
             return False
-        member = Member.from_identity(identity, since=time.time(), process=self.broker.process_id,
+        member = Member.from_identity(identity, since=time.time(), process=self.bus.process_id,
                                       conn=outlet.conn_id)
         if not identity.signed_in and self._site_member_spelled_like(identity.name):
-            outlet.close(CLOSE_NAME_TAKEN, f"A member of the site is here as {identity.name}. "
+            outlet.close(Close.NAME_TAKEN, f"A member of the site is here as {identity.name}. "
                                            "Please sign in again with another name.")
             return False
         holder = self.roster.get(identity.name)
         same_person = holder is not None and (identity.signed_in or holder.sid == identity.sid)
         replacing = holder.conn if holder is not None and same_person else ""
-        refused = await self.broker.claim(member, replacing=replacing)
+        refused = await self.registry.claim(member, replacing=replacing)
         if refused is not None:
-            outlet.close(CLOSE_NAME_TAKEN, f"Someone else is now using the name {identity.name}. "
-                                           "Please sign in again.")
+            outlet.close(Close.NAME_TAKEN, name_taken(identity.name))
             return False
         if holder is not None:
             reason = ("You opened the chat in another tab or window." if holder.sid == member.sid
                       or (identity.signed_in and holder.signed_in)
                       else "A member of the site signed in with this name.")
-            await self.broker.publish(Disconnect(holder.name, CLOSE_REPLACED, reason, holder.conn))
+            await self.bus.publish(Disconnect(holder.name, Close.REPLACED, reason, holder.conn))
             member = member.with_changes(op=holder.op or member.op) if holder.sid == member.sid else member
         self.outlets[identity.name] = outlet
-        await self.broker.publish(Joined(member) if holder is None else Updated(member))
+        await self.bus.publish(Joined(member) if holder is None else Updated(member))
         if holder is not None:
             self._send_initial(outlet)
         return True
 
     async def banned_until(self, name: str) -> float | None:
         """When the ban on `name` ends (epoch seconds), or None if it is not banned."""
-        return (await self.broker.bans()).get(name.casefold())
+        return (await self.registry.bans()).get(name.casefold())
 
     async def leave(self, outlet: Outlet) -> None:
         name = outlet.identity.name
@@ -119,8 +130,8 @@ class Room:
         if self.outlets.get(name) is outlet:
             del self.outlets[name]
         await self.signals.forget(outlet)
-        if await self.broker.release(name, outlet.conn_id):
-            await self.broker.publish(Left(name, outlet.conn_id))
+        if await self.registry.release(name, outlet.conn_id):
+            await self.bus.publish(Left(name, outlet.conn_id))
 
     def _send_initial(self, outlet: Outlet) -> None:
         for part in self.render.who_list(self.who_rows()):
@@ -129,14 +140,14 @@ class Room:
 
     # --- inbound frames -----------------------------------------------------------
 
-    async def handle(self, outlet: Outlet, frame: Frame) -> None:
-        await self._handlers[frame.action](outlet, frame)
+    async def handle(self, outlet: Outlet, frame: Inbound) -> None:
+        await self._handlers[type(frame)](outlet, frame)
 
     def tell(self, outlet: Outlet, text: str, level: str = "error") -> None:
         outlet.send_html(self.render.notice(text, level))
 
-    async def _on_message(self, outlet: Outlet, frame: Frame) -> None:
-        text = frame.text("text").strip()
+    async def _on_message(self, outlet: Outlet, frame: PostMessage) -> None:
+        text = frame.text.strip()
         if not text:
             return
         limit = self.settings.limits.max_message_length
@@ -149,32 +160,32 @@ class Room:
         if text.startswith("//"):
             text = text[1:]  # "//shrug" posts "/shrug", as in IRC clients
         elif text.startswith("/"):
-            await commands.run(self, outlet, sender, text)
+            reply = await commands.run(self, sender, text)
+            self.tell(outlet, reply.text, reply.level)
             return
-        channel = frame.text("channel")
+        channel = frame.channel
         if channel.startswith("@"):
             await self._direct(outlet, sender, channel[1:], text)
             return
         if self.settings.channel(channel) is None:
             raise FrameError(f"There is no channel {channel[:40]!r}.")
         html = self.render.message(sender=sender, text=text, target_log=self.render.channel_log(channel))
-        await self.broker.publish(ChannelPost(html))
+        await self.bus.publish(ChannelPost(html))
 
     async def _direct(self, outlet: Outlet, sender: Member, other: str, text: str) -> None:
         if other == sender.name:
             raise FrameError("You cannot send a direct message to yourself.")
         if other not in self.roster:
             if other in outlet.threads:
-                outlet.send_html(self.render.message(
-                    sender=None, text="", kind="presence", target_log=self.render.thread_log(other),
-                    html=f"<p>{_escape(other)} has left the room; your message was not sent.</p>"))
+                outlet.send_html(self.render.server_line(
+                    self.render.thread_log(other), f"{other} has left the room; your message was not sent."))
             raise FrameError(f"{other} is not in the room; your message was not sent.")
         item = self.render.message_item(sender=sender, text=text)
         self._deliver_direct(outlet, other, item)
-        await self.broker.publish(DirectPost(sender.name, other, item))
+        await self.bus.publish(DirectPost(sender.name, other, item))
 
-    async def _on_thread(self, outlet: Outlet, frame: Frame) -> None:
-        other = frame.text("username")
+    async def _on_thread(self, outlet: Outlet, frame: OpenThread) -> None:
+        other = frame.username
         if other == outlet.identity.name:
             raise FrameError("That is you: direct messages go to other people.")
         if other not in self.roster:
@@ -194,27 +205,44 @@ class Room:
             outlet.threads.add(other)
             outlet.send_html(self.render.thread(other, item))
 
-    async def _on_me(self, outlet: Outlet, frame: Frame) -> None:
+    async def _on_me(self, outlet: Outlet, frame: SetCamera) -> None:
         member = self.roster.get(outlet.identity.name)
-        camera = frame.text("camera")
+        camera = frame.camera
         if camera not in ("on", "off"):
             raise FrameError("camera must be 'on' or 'off'.")
         if member is None:
             return
-        nsfw = bool(frame.fields.get("nsfw")) and self.settings.permit_nsfw
+        nsfw = frame.nsfw_checked and self.settings.permit_nsfw
         state = "off" if camera == "off" else ("nsfw" if nsfw else "on")
         if state != member.camera:
             await self._update(member.with_changes(camera=state))
+
+    # --- what commands may do (commands.Moderation) --------------------------------
 
     async def update_member(self, member: Member) -> None:
         """Record a member's new state (camera, operator) and update every who list."""
         await self._update(member)
 
     async def _update(self, member: Member) -> None:
-        await self.broker.store(member)
-        await self.broker.publish(Updated(member))
+        await self.registry.store(member)
+        await self.bus.publish(Updated(member))
 
-    # --- events from the broker ---------------------------------------------------
+    async def disconnect(self, member: Member, code: Close, reason: str) -> None:
+        await self.bus.publish(Disconnect(member.name, code, reason, member.conn))
+
+    async def notify(self, name: str, text: str) -> None:
+        await self.bus.publish(Notice((name,), self.render.notice(text, "info")))
+
+    async def ban(self, name: str, until: float) -> None:
+        await self.registry.ban(name, until)
+
+    async def unban(self, name: str) -> bool:
+        return await self.registry.unban(name)
+
+    async def bans(self) -> dict[str, float]:
+        return await self.registry.bans()
+
+    # --- events from the bus ------------------------------------------------------
 
     def apply(self, event: Event) -> None:
         """Update the roster mirror and deliver the event's fragments to local outlets."""
@@ -275,9 +303,7 @@ class Room:
                 + self.render.presence(self.settings.default_channel, name, joined=False))
         self.broadcast(html)
         closed = self.render.thread_close(name)
-        gone = self.render.message(sender=None, text="", kind="presence",
-                                   target_log=self.render.thread_log(name),
-                                   html=f"<p>{_escape(name)} has left the room.</p>")
+        gone = self.render.server_line(self.render.thread_log(name), f"{name} has left the room.")
         for outlet in self.outlets.values():
             if name in outlet.threads:
                 if member.signed_in:
@@ -335,8 +361,3 @@ class Room:
             number += 1
         return f"{wanted}{number}"
 
-
-def _escape(text: str) -> str:
-    from markupsafe import escape
-
-    return str(escape(text))

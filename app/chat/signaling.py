@@ -17,12 +17,14 @@ from collections.abc import Awaitable, Callable, Mapping
 from typing import Any, Protocol
 
 from app.chat.events import Event, Signal
+from app.chat.frames import HangUp, IceCandidate, NotWatching, OpenFeed, SessionDescription, SignalFrame, Watching
 from app.chat.model import Identity, Member
-from app.chat.protocol import Frame, FrameError
+from app.chat.protocol import FrameError
 
-# What each action becomes for its recipient.
-SIGNALS = {"open": "ring", "watch": "watch", "unwatch": "unwatch", "sdp": "sdp",
-           "candidate": "candidate", "hangup": "hangup"}
+# What each frame becomes for its recipient.
+SIGNALS: dict[type[SignalFrame], str] = {
+    OpenFeed: "ring", Watching: "watch", NotWatching: "unwatch", SessionDescription: "sdp",
+    IceCandidate: "candidate", HangUp: "hangup"}
 MAX_SDP_CHARS = 32_000
 MAX_CANDIDATE_CHARS = 1_000
 MAX_TOKEN_CHARS = 256
@@ -47,10 +49,10 @@ class SignalRelay:
         self._publish = publish
         self._links: dict[str, set[Link]] = {}  # by connection id
 
-    async def relay(self, peer: Peer, frame: Frame) -> None:
+    async def relay(self, peer: Peer, frame: SignalFrame) -> None:
         """Check a signalling frame from `peer` and pass it on to the user it names."""
         sender = peer.identity.name
-        target = frame.text("username")
+        target = frame.username
         if target == sender:
             raise FrameError("That is you: webcams connect two different people.")
         if target not in self._roster:
@@ -59,18 +61,18 @@ class SignalRelay:
         feed = _feed(frame, sender, target)
         link = (feed, target if feed == sender else sender)
         links = self._links.setdefault(peer.conn_id, set())
-        if frame.action == "open":
+        if isinstance(frame, OpenFeed):
             if self._roster[target].camera == "off":
                 self._refuse_open(peer, frame, target)
                 raise FrameError(f"{target} is not sharing a camera right now.")
             links.add(link)
         elif link not in links:
-            if frame.action in ("hangup", "unwatch"):
+            if isinstance(frame, HangUp | NotWatching):
                 return  # already over: ending it twice is no mistake
             raise FrameError(f"You have no video connection with {target[:40]} for that.")
-        elif frame.action == "hangup":
+        elif isinstance(frame, HangUp):
             links.discard(link)
-        data = {"signal": SIGNALS[frame.action], "username": sender, "feed": feed, **_payload(frame)}
+        data = {"signal": SIGNALS[type(frame)], "username": sender, "feed": feed, **_payload(frame)}
         await self._publish(Signal(target, _encode(data), sender=sender, kind=data["signal"], feed=feed))
 
     def deliver(self, peer: Peer | None, signal: Signal) -> None:
@@ -101,28 +103,28 @@ class SignalRelay:
         return set(self._links.get(peer.conn_id, set()))
 
     @staticmethod
-    def _refuse_open(peer: Peer, frame: Frame, target: str) -> None:
+    def _refuse_open(peer: Peer, frame: SignalFrame, target: str) -> None:
         """A refused `open` also closes the viewer's waiting panel."""
-        if frame.action == "open":
+        if isinstance(frame, OpenFeed):
             peer.send_data(_encode({"signal": "hangup", "username": target, "feed": target}))
 
 
-def _feed(frame: Frame, sender: str, target: str) -> str:
+def _feed(frame: SignalFrame, sender: str, target: str) -> str:
     """Whose camera the frame is about: a viewer's frames name the broadcaster's feed."""
-    if frame.action in ("open", "watch", "unwatch"):
+    if isinstance(frame, OpenFeed | Watching | NotWatching):
         return target
-    feed = frame.text("feed")
+    feed = frame.feed
     if feed not in (sender, target):
         raise FrameError("A webcam frame must be about your own camera or the camera of the person "
                          "you send it to.")
     return feed
 
 
-def _payload(frame: Frame) -> dict[str, Any]:
-    if frame.action == "sdp":
-        return {"description": _description(frame.fields["description"])}
-    if frame.action == "candidate":
-        return {"candidate": _candidate(frame.fields["candidate"])}
+def _payload(frame: SignalFrame) -> dict[str, Any]:
+    if isinstance(frame, SessionDescription):
+        return {"description": _description(frame.description)}
+    if isinstance(frame, IceCandidate):
+        return {"candidate": _candidate(frame.candidate)}
     return {}
 
 

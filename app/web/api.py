@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-from quart import Blueprint, Response, current_app, jsonify, request
+from quart import Blueprint, Response, jsonify, request
 
-from app.chat.room import Room
+from app.web.state import chat_state
 
 blueprint = Blueprint("api", __name__, url_prefix="/api")
 
 
 def _with_cors(response: Response) -> Response:
-    room: Room = current_app.config["ROOM"]
     origin = request.headers.get("Origin", "")
     response.vary.add("Origin")
-    if origin and origin in room.settings.cors_hosts:
+    if origin and origin in chat_state().settings.cors_hosts:
         response.headers["Access-Control-Allow-Origin"] = origin
         response.headers["Access-Control-Allow-Methods"] = "GET, OPTIONS"
         response.headers["Access-Control-Allow-Headers"] = "Content-Type"
@@ -25,6 +24,5 @@ def _with_cors(response: Response) -> Response:
 async def statistics() -> Response:
     if request.method == "OPTIONS":
         return _with_cors(Response("", status=204))
-    room: Room = current_app.config["ROOM"]
-    names = sorted(room.roster, key=str.casefold)
+    names = sorted(chat_state().room.roster, key=str.casefold)
     return _with_cors(jsonify({"UserCount": len(names), "Usernames": names}))

@@ -1,4 +1,8 @@
-"""The pages: the chat (or the sign-in form), about, sign-in and sign-out."""
+"""The pages: the chat (or the sign-in form), about, sign-in and sign-out.
+
+Pages are rendered with the application's one Jinja environment (the one the room renders its
+fragments with), synchronously: `page()` turns a template and its context into a response.
+"""
 
 from __future__ import annotations
 
@@ -6,42 +10,38 @@ import logging
 import time
 
 from markupsafe import Markup
-from quart import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
+from quart import Blueprint, Response, flash, get_flashed_messages, redirect, request, session, url_for
 from quart.typing import ResponseReturnValue
 
 from app.auth import SignInError, check_guest_name, guest_identity, members_only, session_identity, token_identity
 from app.chat.commands import duration_words
 from app.chat.model import Identity, dom_key
-from app.chat.room import Room
-from app.settings import Settings
 from app.web.client_ip import client_ip
+from app.web.state import chat_state
 
 log = logging.getLogger("app.pages")
 blueprint = Blueprint("pages", __name__)
 
 
-def _room() -> Room:
-    room: Room = current_app.config["ROOM"]
-    return room
-
-
-def _settings() -> Settings:
-    return _room().settings
+def page(template: str, status: int = 200, **context: object) -> Response:
+    """An HTML response: `template` rendered with `context`."""
+    html = chat_state().templates.get_template(template).render(**context)
+    return Response(html, status=status, content_type="text/html; charset=utf-8")
 
 
 @blueprint.before_app_request
 async def log_page_view() -> None:  # async: Quart runs a plain def in a thread
     if request.endpoint and not request.endpoint.endswith("static"):
-        log.info("%s %s %s", client_ip(request, _settings()), request.method, request.path)
+        log.info("%s %s %s", client_ip(request, chat_state().settings), request.method, request.path)
 
 
 def current_identity() -> Identity | None:
-    return session_identity(session.get("identity"), _settings())
+    return session_identity(session.get("identity"), chat_state().settings)
 
 
 @blueprint.route("/", methods=["GET", "POST"])
 async def index() -> ResponseReturnValue:
-    settings = _settings()
+    settings = chat_state().settings
     token = request.args.get("jwt") if request.method == "GET" else (await request.form).get("jwt")
     if token is not None or request.method == "POST":
         if not settings.jwt.enabled:
@@ -50,27 +50,28 @@ async def index() -> ResponseReturnValue:
     identity = current_identity()
     if identity is None:
         if members_only(settings):
-            return await _members_only_page()
-        return await render_template("signin.html", error=None, username="")
-    room = _room()
+            return _members_only_page()
+        return page("signin.html", error=None, username="")
+    room = chat_state().room
     members = room.members()
     rows = Markup("".join(room.who_rows()))
-    return await render_template("chat.html", me=identity, me_key=dom_key(identity.name),
-                                 members=members, rows=rows)
+    return page("chat.html", me=identity, me_key=dom_key(identity.name), members=members, rows=rows,
+                flashes=get_flashed_messages())
 
 
 async def _sign_in_with_token(token: str) -> ResponseReturnValue:
     """Sign in with the host site's token, then leave the token behind with a redirect."""
-    settings = _settings()
+    state = chat_state()
+    settings = state.settings
     try:
         identity = token_identity(token, settings)
     except SignInError as error:
         log.info("%s refused a sign-in token: %s", client_ip(request, settings), str(error).split(".")[0])
-        return await render_template("error.html", heading="Cannot sign you in", message=str(error),
-                                     guest_link=not settings.jwt.strict), 403
-    if (until := await _room().banned_until(identity.name)) is not None:
-        return await render_template("error.html", heading="Banned", message=(
-            f"You are banned from this chat for another {duration_words(until - time.time())}.")), 403
+        return page("error.html", 403, heading="Cannot sign you in", message=str(error),
+                    guest_link=not settings.jwt.strict)
+    if (until := await state.room.banned_until(identity.name)) is not None:
+        return page("error.html", 403, heading="Banned", message=(
+            f"You are banned from this chat for another {duration_words(until - time.time())}."))
     session["identity"] = identity.to_session()
     session.permanent = True
     log.info("%s signed in with a token as %r%s", client_ip(request, settings), identity.name,
@@ -78,26 +79,26 @@ async def _sign_in_with_token(token: str) -> ResponseReturnValue:
     return redirect(url_for("pages.index"), 303)
 
 
-async def _members_only_page() -> ResponseReturnValue:
-    return await render_template(
-        "error.html", heading="Members only",
-        message="This chat is for members of the website. Please enter it from there."), 403
+def _members_only_page() -> Response:
+    return page("error.html", 403, heading="Members only",
+                message="This chat is for members of the website. Please enter it from there.")
 
 
 @blueprint.post("/login")
 async def login() -> ResponseReturnValue:
-    if members_only(_settings()):
-        return await _members_only_page()
+    state = chat_state()
+    if members_only(state.settings):
+        return _members_only_page()
     form = await request.form
     wanted = form.get("username", "")
     try:
-        name = check_guest_name(wanted, _settings())
+        name = check_guest_name(wanted, state.settings)
     except SignInError as error:
-        return await render_template("signin.html", error=str(error), username=wanted[:64]), 400
-    if (until := await _room().banned_until(name)) is not None:
+        return page("signin.html", 400, error=str(error), username=wanted[:64])
+    if (until := await state.room.banned_until(name)) is not None:
         banned = f"The name {name} is banned from this chat for another {duration_words(until - time.time())}."
-        return await render_template("signin.html", error=banned, username=wanted[:64]), 403
-    unique = _room().unique_name(name)
+        return page("signin.html", 403, error=banned, username=wanted[:64])
+    unique = state.room.unique_name(name)
     if unique != name:
         await flash(f"The name {name} is in use, so you are {unique}.")
     session["identity"] = guest_identity(unique).to_session()
@@ -113,4 +114,4 @@ async def logout() -> ResponseReturnValue:
 
 @blueprint.get("/about")
 async def about() -> ResponseReturnValue:
-    return await render_template("about.html")
+    return page("about.html")

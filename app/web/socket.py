@@ -10,25 +10,24 @@ from __future__ import annotations
 import asyncio
 import logging
 import uuid
-from collections.abc import AsyncGenerator
 from contextlib import suppress
 from urllib.parse import urlsplit
 
-from quart import Blueprint, current_app, session, websocket
+from quart import Blueprint, session, websocket
 
 from app.auth import session_identity
+from app.chat.close_codes import REASONS, Close
+from app.chat.frames import PostMessage
 from app.chat.model import Identity
 from app.chat.protocol import FrameError, RateLimiter, parse_frame
-from app.chat.room import CLOSE_SIGNED_OUT, CLOSE_TOO_SLOW, Room
+from app.chat.room import Room
 from app.settings import Limits
 from app.web.client_ip import client_ip
-from app.web.send_queue import DATA, HTML, PacingClock, QueueFull, SendQueue, Watchdog
+from app.web.send_queue import DATA, HTML, PacingClock, QueueFull, SendQueue
+from app.web.state import ChatState, chat_state
 
 log = logging.getLogger("app.socket")
-TOO_SLOW = "You were disconnected because your connection fell behind."
 CLOSE_WAIT_SECONDS = 1.0
-WATCHDOG = "SEND_WATCHDOG"
-PACING = "SEND_PACING"
 blueprint = Blueprint("socket", __name__)
 
 
@@ -42,6 +41,7 @@ class Connection:
         self.queue = SendQueue(limits.send_queue_frames, limits.send_queue_bytes, limits.send_timeout_seconds,
                                self._cut_off, clock)
         self.writer: asyncio.Task[None] | None = None
+        self._done = asyncio.Event()
 
     def send_html(self, html: str) -> bool:
         return self.queue.put(HTML, html)
@@ -56,6 +56,14 @@ class Connection:
         if self.writer is not None:
             self.writer.cancel()  # it may be blocked in a send that will never return
 
+    def finish(self) -> None:
+        """The socket is closed and the room has let the connection go."""
+        self._done.set()
+
+    async def finished(self) -> None:
+        """Return once `finish` has been called."""
+        await self._done.wait()
+
 
 def origin_allowed(origin: str | None, host: str, cors_hosts: tuple[str, ...]) -> bool:
     """The page's own origin, or one the operator listed in CORSHosts."""
@@ -68,8 +76,8 @@ def origin_allowed(origin: str | None, host: str, cors_hosts: tuple[str, ...]) -
 
 @blueprint.websocket("/ws")
 async def chat_socket() -> None:
-    room: Room = current_app.config["ROOM"]
-    settings = room.settings
+    state = chat_state()
+    settings = state.settings
     origin = websocket.headers.get("Origin")
     if not origin_allowed(origin, websocket.host, settings.cors_hosts):
         log.warning("refused socket from %s: origin %r", client_ip(websocket, settings), origin)
@@ -78,63 +86,53 @@ async def chat_socket() -> None:
     identity = session_identity(session.get("identity"), settings)
     await websocket.accept()
     if identity is None:
-        await websocket.close(CLOSE_SIGNED_OUT, "Please sign in.")
+        await websocket.close(Close.SIGNED_OUT, REASONS[Close.SIGNED_OUT])
         return
     log.info("socket open %s as %r", client_ip(websocket, settings), identity.name)
-    connection = Connection(identity, settings.limits, current_app.config[PACING])
-    watchdog: Watchdog | None = current_app.config.get(WATCHDOG)
-    if watchdog is not None:
-        watchdog.queues.add(connection.queue)
+    connection = Connection(identity, settings.limits, state.pacing)
+    state.connections.add(connection)
+    state.watchdog.queues.add(connection.queue)
     try:
-        await _serve(room, connection)
+        await _serve(state, connection)
     finally:
-        if watchdog is not None:
-            watchdog.queues.discard(connection.queue)
-        await asyncio.shield(room.leave(connection))
+        state.watchdog.queues.discard(connection.queue)
+        await asyncio.shield(state.room.leave(connection))
+        state.connections.discard(connection)
+        connection.finish()
         log.info("socket closed for %r", identity.name)
     if connection.queue.overflowed:
         log.warning("cut off %r: stopped reading (send queue full)", identity.name)
         # The close frame waits behind what the kernel still holds: a client that reads again
         # gets it; one that never does is not waited for.
         with suppress(TimeoutError):
-            await asyncio.wait_for(websocket.close(CLOSE_TOO_SLOW, TOO_SLOW), CLOSE_WAIT_SECONDS)
+            await asyncio.wait_for(websocket.close(Close.TOO_SLOW, REASONS[Close.TOO_SLOW]), CLOSE_WAIT_SECONDS)
 
 
-@blueprint.while_app_serving
-async def _watch_sends() -> AsyncGenerator[None, None]:
-    room: Room = current_app.config["ROOM"]
-    current_app.config[PACING] = PacingClock(room.settings.limits.coalesce_milliseconds / 1000)
-    watchdog = current_app.config[WATCHDOG] = Watchdog()
-    task = asyncio.create_task(watchdog.run())
-    yield
-    task.cancel()
-
-
-async def _serve(room: Room, connection: Connection) -> None:
+async def _serve(state: ChatState, connection: Connection) -> None:
+    room = state.room
     if not await room.enter(connection):
-        code, reason = connection.queue.closing or (CLOSE_SIGNED_OUT, "")
-        await _close(connection, code, reason)
+        code, reason = connection.queue.closing or (Close.SIGNED_OUT, "")
+        await _close(room, code, reason)
         return
     async with asyncio.TaskGroup() as group:
         reader = group.create_task(_read(room, connection))
-        writer = connection.writer = group.create_task(_write(connection))
+        writer = connection.writer = group.create_task(_write(room, connection))
         writer.add_done_callback(lambda _: reader.cancel())
         reader.add_done_callback(lambda _: writer.cancel())
 
 
-async def _write(connection: Connection) -> None:
+async def _write(room: Room, connection: Connection) -> None:
     try:
         code, reason = await connection.queue.drain(websocket.send)
     except QueueFull:
         return  # chat_socket closes it, once the room has let it go
-    await _close(connection, code, reason)
+    await _close(room, code, reason)
 
 
-async def _close(connection: Connection, code: int, reason: str) -> None:
+async def _close(room: Room, code: int, reason: str) -> None:
     if code >= 4000:
         # The browser's close event does not reach htmx with its reason: say it in the page.
-        notice = current_app.config["ROOM"].render.closed_banner(reason)
-        await websocket.send(notice)
+        await websocket.send(room.render.closed_banner(reason))
     await websocket.close(code, reason[:120])
 
 
@@ -148,7 +146,7 @@ async def _read(room: Room, connection: Connection) -> None:
             if not frames.allow():
                 raise FrameError("You are sending too fast; slow down a little.")
             frame = parse_frame(raw, max_bytes=limits.max_frame_bytes)
-            if frame.action == "message" and not messages.allow():
+            if isinstance(frame, PostMessage) and not messages.allow():
                 raise FrameError("You are sending messages too fast; that one was not sent.")
             await room.handle(connection, frame)
         except FrameError as error:

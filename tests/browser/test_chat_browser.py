@@ -70,7 +70,7 @@ def test_the_chat_page_loads_without_a_failed_request_or_script_error(new_user: 
 def test_who_list_changes_that_reach_a_page_in_one_frame_all_apply(new_user: UserFactory, tmp_path: Path) -> None:
     """Under load the server joins what piled up for a page into one frame. A row placed before a
     row from the same frame, and a row that came and went within it, must still come out right."""
-    with running_server(tmp_path, Limits={"CoalesceMilliseconds": 6000}) as server:
+    with running_server(tmp_path / "coalescing", Limits={"CoalesceMilliseconds": 6000}) as server:
         zoe = new_user("zoe", server=server)
         who = zoe.get_by_role("region", name="Who's online")
         expect(who.get_by_role("button", name="zoe")).to_be_visible()

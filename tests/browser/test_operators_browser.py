@@ -13,7 +13,7 @@ from tests.tokens import SECRET, token
 
 def test_an_operator_kicks_a_user_who_sees_why_and_stays_out(new_user: UserFactory, tmp_path: Path) -> None:
     settings = {"JWT": {"Enabled": True, "Strict": False, "SecretKey": SECRET}}
-    with running_server(tmp_path, **settings) as server:
+    with running_server(tmp_path / "jwt", **settings) as server:
         olga = new_user("olga", server=server, enter=False)
         olga.goto("/?jwt=" + token("olga", op=True))
         expect(olga).to_have_url(server.url + "/")  # the token is gone from the address

@@ -6,18 +6,19 @@ import html
 
 import pytest
 
-from app.broker.memory import MemoryBroker
+from app.broker.memory import MemoryBus, MemoryRegistry
+from app.chat.close_codes import Close
 from app.chat.commands import COMMANDS, duration_words
+from app.chat.frames import PostMessage, SetCamera
 from app.chat.model import Identity
-from app.chat.protocol import Frame
-from app.chat.room import CLOSE_BANNED, CLOSE_KICKED, Room
+from app.chat.room import Room
 from app.settings import settings_for_tests
 from tests.unit.test_room import Inbox
 
 
 @pytest.fixture
 async def room() -> Room:
-    started = Room(settings_for_tests(permit_nsfw=True), MemoryBroker())
+    started = Room(settings_for_tests(permit_nsfw=True), MemoryBus(), MemoryRegistry())
     await started.start()
     return started
 
@@ -32,7 +33,7 @@ async def enter(room: Room, name: str, *, op: bool = False) -> Inbox:
 
 async def say(room: Room, inbox: Inbox, text: str) -> str:
     inbox.clear()
-    await room.handle(inbox, Frame("message", {"channel": "lobby", "text": text}))
+    await room.handle(inbox, PostMessage(channel="lobby", text=text))
     return html.unescape(inbox.text())
 
 
@@ -104,13 +105,13 @@ async def test_kick_and_ban_close_the_target_with_the_reason(room: Room) -> None
     bob = await enter(room, "bob")
     carol = await enter(room, "carol")
     assert "bob has been kicked." in await say(room, olga, "/kick bob")
-    assert bob.closed == (CLOSE_KICKED, "You have been kicked from the chat by olga.")
+    assert bob.closed == (Close.KICKED, "You have been kicked from the chat by olga.")
     assert "carol has been banned for 30 minutes." in await say(room, olga, "/ban Carol 0.5")
-    assert carol.closed == (CLOSE_BANNED, "You have been banned from the chat by olga for 30 minutes.")
+    assert carol.closed == (Close.BANNED, "You have been banned from the chat by olga for 30 minutes.")
     assert "carol for another 30 minutes" in await say(room, olga, "/bans")
     again = Inbox("carol")
     assert not await room.enter(again)
-    assert again.closed is not None and again.closed[0] == CLOSE_BANNED
+    assert again.closed is not None and again.closed[0] == Close.BANNED
     assert "carol is no longer banned." in await say(room, olga, "/unban carol")
     assert "Nobody is banned." in await say(room, olga, "/bans")
 
@@ -119,7 +120,7 @@ async def test_nsfw_tags_a_camera_that_is_on(room: Room) -> None:
     olga = await enter(room, "olga", op=True)
     bob = await enter(room, "bob")
     assert "bob's camera is not on." in await say(room, olga, "/nsfw bob")
-    await room.handle(bob, Frame("me", {"camera": "on"}))
+    await room.handle(bob, SetCamera(camera="on"))
     olga.clear()
     assert "bob's camera is now tagged NSFW." in await say(room, olga, "/nsfw bob")
     assert room.roster["bob"].camera == "nsfw"
@@ -128,7 +129,7 @@ async def test_nsfw_tags_a_camera_that_is_on(room: Room) -> None:
 
 
 async def test_nsfw_is_refused_when_the_chat_does_not_permit_it() -> None:
-    room = Room(settings_for_tests(), MemoryBroker())
+    room = Room(settings_for_tests(), MemoryBus(), MemoryRegistry())
     await room.start()
     olga = await enter(room, "olga", op=True)
     await enter(room, "bob")

@@ -8,10 +8,12 @@ import uuid
 
 import pytest
 
-from app.broker.memory import MemoryBroker
+from app.broker.memory import MemoryBus, MemoryRegistry
+from app.chat.close_codes import Close
+from app.chat.frames import OpenFeed, PostMessage, SetCamera
 from app.chat.model import Identity, dom_key
-from app.chat.protocol import Frame, FrameError
-from app.chat.room import CLOSE_REPLACED, Room
+from app.chat.protocol import FrameError
+from app.chat.room import Room
 from app.settings import settings_for_tests
 
 
@@ -47,7 +49,7 @@ class Inbox:
 
 @pytest.fixture
 async def room() -> Room:
-    started = Room(settings_for_tests(), MemoryBroker())
+    started = Room(settings_for_tests(), MemoryBus(), MemoryRegistry())
     await started.start()
     return started
 
@@ -58,8 +60,8 @@ async def enter(room: Room, name: str) -> Inbox:
     return inbox
 
 
-def say(text: str, channel: str = "lobby") -> Frame:
-    return Frame("message", {"text": text, "channel": channel})
+def say(text: str, channel: str = "lobby") -> PostMessage:
+    return PostMessage(channel=channel, text=text)
 
 
 async def test_a_join_sends_the_newcomer_the_list_and_others_one_row(room: Room) -> None:
@@ -100,14 +102,14 @@ async def test_a_second_tab_replaces_the_first(room: Room) -> None:
     first = await enter(room, "alice")
     second = Inbox("alice", sid=first.identity.sid)
     assert await room.enter(second)
-    assert first.closed is not None and first.closed[0] == CLOSE_REPLACED
+    assert first.closed is not None and first.closed[0] == Close.REPLACED
     assert [member.name for member in room.members()] == ["alice"]
 
 
 async def test_a_leave_removes_the_row_and_signals_reach_only_the_named_user(room: Room) -> None:
     alice, bob, carol = [await enter(room, name) for name in ("alice", "bob", "carol")]
-    await room.handle(bob, Frame("me", {"camera": "on"}))
-    await room.handle(alice, Frame("open", {"username": "bob"}))
+    await room.handle(bob, SetCamera(camera="on"))
+    await room.handle(alice, OpenFeed(username="bob"))
     assert json.loads(bob.data[0]) == {"signal": "ring", "username": "alice", "feed": "bob"}
     assert carol.data == []
     carol.clear()

@@ -7,9 +7,9 @@ import json
 
 import pytest
 
-from app.broker.memory import MemoryBroker
+from app.broker.memory import MemoryBus, MemoryRegistry
 from app.chat.events import Signal, decode_event, encode_event
-from app.chat.protocol import Frame
+from app.chat.frames import HangUp, OpenFeed, SetCamera
 from app.chat.room import Room
 from app.settings import settings_for_tests
 from tests.unit.test_room import Inbox
@@ -17,7 +17,7 @@ from tests.unit.test_room import Inbox
 
 @pytest.fixture
 async def room() -> Room:
-    started = Room(settings_for_tests(), MemoryBroker())
+    started = Room(settings_for_tests(), MemoryBus(), MemoryRegistry())
     await started.start()
     return started
 
@@ -26,7 +26,7 @@ async def enter(room: Room, name: str, camera: str = "off") -> Inbox:
     inbox = Inbox(name)
     assert await room.enter(inbox)
     if camera == "on":
-        await room.handle(inbox, Frame("me", {"camera": "on"}))
+        await room.handle(inbox, SetCamera(camera="on"))
     inbox.clear()
     return inbox
 
@@ -37,19 +37,19 @@ def signals(inbox: Inbox) -> list[dict[str, object]]:
 
 async def test_open_makes_a_link_on_both_sides_and_hangup_ends_both(room: Room) -> None:
     alice, bob = await enter(room, "alice", camera="on"), await enter(room, "bob")
-    await room.handle(bob, Frame("open", {"username": "alice"}))
+    await room.handle(bob, OpenFeed(username="alice"))
     assert room.signals.links(bob) == room.signals.links(alice) == {("alice", "bob")}
-    await room.handle(alice, Frame("hangup", {"username": "bob", "feed": "alice"}))
+    await room.handle(alice, HangUp(username="bob", feed="alice"))
     assert room.signals.links(bob) == room.signals.links(alice) == set()
     assert signals(bob) == [{"signal": "hangup", "username": "alice", "feed": "alice"}]
 
 
 async def test_two_people_watching_each_other_have_two_links(room: Room) -> None:
     alice, bob = await enter(room, "alice", camera="on"), await enter(room, "bob", camera="on")
-    await room.handle(bob, Frame("open", {"username": "alice"}))
-    await room.handle(alice, Frame("open", {"username": "bob"}))
+    await room.handle(bob, OpenFeed(username="alice"))
+    await room.handle(alice, OpenFeed(username="bob"))
     assert room.signals.links(alice) == {("alice", "bob"), ("bob", "alice")}
-    await room.handle(bob, Frame("hangup", {"username": "alice", "feed": "alice"}))
+    await room.handle(bob, HangUp(username="alice", feed="alice"))
     assert room.signals.links(alice) == room.signals.links(bob) == {("bob", "alice")}
 
 
@@ -57,7 +57,7 @@ async def test_a_recipient_drops_frames_for_a_link_it_does_not_have(room: Room) 
     """Even an event from another process cannot put a description into an unasked-for call."""
     bob = await enter(room, "bob")
     forged = json.dumps({"signal": "sdp", "username": "alice", "feed": "alice", "description": {}})
-    await room.broker.publish(Signal("bob", forged, sender="alice", kind="sdp", feed="alice"))
+    await room.bus.publish(Signal("bob", forged, sender="alice", kind="sdp", feed="alice"))
     assert bob.data == []
 
 
@@ -65,7 +65,7 @@ async def test_leaving_hangs_up_every_link_of_that_connection(room: Room) -> Non
     alice = await enter(room, "alice", camera="on")
     bob, carol = await enter(room, "bob"), await enter(room, "carol")
     for viewer in (bob, carol):
-        await room.handle(viewer, Frame("open", {"username": "alice"}))
+        await room.handle(viewer, OpenFeed(username="alice"))
     await room.leave(alice)
     for viewer in (bob, carol):
         assert signals(viewer) == [{"signal": "hangup", "username": "alice", "feed": "alice"}]

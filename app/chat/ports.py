@@ -1,4 +1,12 @@
-"""The broker seam: publish events to every process, and the shared state behind names and bans."""
+"""What the room needs from outside this process, in two parts.
+
+- `EventBus`: every event published by any process reaches every process's room, in order.
+- `Registry`: the little state the processes share: who holds which name, their current
+  state for processes that start later, and the ban list.
+
+`app/broker/` implements both, in memory (one process) and on Redis (many); the chat depends
+only on these protocols, never on a broker.
+"""
 
 from __future__ import annotations
 
@@ -11,20 +19,23 @@ from app.chat.model import Member
 EventHandler = Callable[[Event], None]
 
 
-class Broker(Protocol):
-    """What the room needs from the world outside this process."""
-
-    process_id: str
+class EventBus(Protocol):
+    @property
+    def process_id(self) -> str:
+        """This process's id: unique among the processes sharing the bus."""
+        ...
 
     async def start(self, on_event: EventHandler) -> None:
         """Begin delivering every published event (this process's own too) to `on_event`."""
 
-    async def close(self) -> None:
-        """Stop delivering and release connections."""
-
     async def publish(self, event: Event) -> None:
         """Send an event to every process, this one included."""
 
+    async def close(self) -> None:
+        """Stop delivering and release connections."""
+
+
+class Registry(Protocol):
     async def claim(self, member: Member, *, replacing: str = "") -> Member | None:
         """Atomically take `member.name` if it is free or held by the connection `replacing`.
         Returns None on success, else the member holding the name."""

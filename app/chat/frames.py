@@ -1,0 +1,97 @@
+"""What a browser may send on the socket: one frozen struct per `action`.
+
+hx-ws sends a form as `{...form values, "headers": {...}}`; the webcam module sends plain JSON
+objects. Both carry an `action`, which picks the struct (a tagged union); fields not declared
+here (`headers`, say) are ignored. `chat/protocol.py` turns raw text into one of these, or a
+refusal in words; handlers take the typed frame. docs/protocol.md lists every one of them (a
+test checks the table against `INBOUND`).
+
+To add an action: a struct here, added to `Inbound`, a handler registered in the room, and a
+row in docs/protocol.md.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import msgspec
+
+
+class Frame(msgspec.Struct, frozen=True, tag_field="action"):
+    """Base of every inbound frame."""
+
+
+class PostMessage(Frame, frozen=True, tag="message"):
+    """A channel message (`channel` is a channel id) or a DM (`channel` is `@username`)."""
+
+    channel: str
+    text: str
+
+
+class OpenThread(Frame, frozen=True, tag="thread"):
+    """Open (or show) the DM thread with `username`."""
+
+    username: str
+
+
+class SetCamera(Frame, frozen=True, tag="me"):
+    """My camera is `on` or `off`; `nsfw` tags it (where the chat permits)."""
+
+    camera: str
+    nsfw: bool | str = False  # the webcam module sends a boolean; a form checkbox sends "on"
+
+    @property
+    def nsfw_checked(self) -> bool:
+        return self.nsfw is True or (isinstance(self.nsfw, str) and self.nsfw.lower() in ("on", "true", "1", "yes"))
+
+
+class OpenFeed(Frame, frozen=True, tag="open"):
+    """Ask `username` for their camera; they receive `ring`."""
+
+    username: str
+
+
+class Watching(Frame, frozen=True, tag="watch"):
+    """Tell `username` I now see their camera."""
+
+    username: str
+
+
+class NotWatching(Frame, frozen=True, tag="unwatch"):
+    """Tell `username` I no longer watch their camera."""
+
+    username: str
+
+
+class SessionDescription(Frame, frozen=True, tag="sdp"):
+    """Relay a WebRTC session description about `feed`'s camera to `username`."""
+
+    username: str
+    feed: str
+    description: dict[str, Any]
+
+
+class IceCandidate(Frame, frozen=True, tag="candidate"):
+    """Relay an ICE candidate about `feed`'s camera to `username`."""
+
+    username: str
+    feed: str
+    candidate: dict[str, Any]
+
+
+class HangUp(Frame, frozen=True, tag="hangup"):
+    """End the link carrying `feed`'s camera between me and `username`."""
+
+    username: str
+    feed: str
+
+
+SignalFrame = OpenFeed | Watching | NotWatching | SessionDescription | IceCandidate | HangUp
+Inbound = PostMessage | OpenThread | SetCamera | SignalFrame
+
+# action -> struct, for error messages and the docs test
+INBOUND: dict[str, type[Frame]] = {
+    str(cls.__struct_config__.tag): cls
+    for cls in (PostMessage, OpenThread, SetCamera, OpenFeed, Watching, NotWatching,
+                SessionDescription, IceCandidate, HangUp)
+}

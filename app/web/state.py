@@ -1,0 +1,141 @@
+"""What the application holds while it serves, in one typed object, and its lifecycle.
+
+`create_app()` puts a `ChatState` in `app.extensions["barertc"]`; everything in `app/web/`
+reaches it through `chat_state()`, never through string keys of its own. It owns:
+
+- the room and its broker, the one Jinja environment, the pacing clock and the send watchdog;
+- the background tasks (`BackgroundTasks`): started when serving starts, cancelled and awaited
+  when it stops; one that dies early is logged at once with its traceback;
+- the shutdown path, the same for every way the chat is run: when asked to stop (SIGTERM under
+  `python -m app`, Hypercorn's shutdown event under its workers), every socket is closed with
+  1012 after what is queued for it, and the writers are awaited, not slept on.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable, Coroutine
+from dataclasses import dataclass, field
+from typing import IO, Any, Protocol
+
+from jinja2 import Environment
+from quart import current_app
+
+from app.broker import Broker
+from app.chat.close_codes import Close
+from app.chat.room import Room
+from app.settings import Settings
+from app.web.send_queue import PacingClock, Watchdog
+
+log = logging.getLogger("app")
+EXTENSION = "barertc"
+CLOSE_SECONDS = 3.0  # how long the shutdown waits for the writers to send their last frames
+
+
+class Closing(Protocol):
+    """A connection, as the shutdown sees it: it can be waited for."""
+
+    async def finished(self) -> None: ...
+
+
+class BackgroundTasks:
+    """Tasks that live as long as the server does, each with a name, none left unowned."""
+
+    def __init__(self) -> None:
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._lasting: set[asyncio.Task[None]] = set()  # meant to run until the server stops
+        self._stopping = False
+
+    def start(self, name: str, work: Coroutine[Any, Any, None], *, lasting: bool = True) -> asyncio.Task[None]:
+        """Run `work` as a task named `name`; `lasting` ones ending before the server stops is an error."""
+        task = asyncio.create_task(work, name=name)
+        self._tasks.add(task)
+        if lasting:
+            self._lasting.add(task)
+        task.add_done_callback(self._ended)
+        return task
+
+    def _ended(self, task: asyncio.Task[None]) -> None:
+        self._tasks.discard(task)
+        lasting = task in self._lasting
+        self._lasting.discard(task)
+        if self._stopping or task.cancelled():
+            return
+        error = task.exception()
+        if error is not None:
+            log.error("background task %s died", task.get_name(), exc_info=error)
+        elif lasting:
+            log.error("background task %s ended before the server stopped", task.get_name())
+
+    async def stop(self) -> None:
+        self._stopping = True
+        tasks = list(self._tasks)
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+
+    def __len__(self) -> int:
+        return len(self._tasks)
+
+
+@dataclass
+class ChatState:
+    settings: Settings
+    broker: Broker
+    room: Room
+    templates: Environment
+    pacing: PacingClock
+    watchdog: Watchdog = field(default_factory=Watchdog)
+    tasks: BackgroundTasks = field(default_factory=BackgroundTasks)
+    connections: set[Closing] = field(default_factory=set)
+    stop_requested: asyncio.Event = field(default_factory=asyncio.Event)
+    sockets_closed: asyncio.Event = field(default_factory=asyncio.Event)
+    process_lock: IO[bytes] | None = None
+
+    async def start(self, stop_signal: Callable[[], Awaitable[None]] | None = None) -> None:
+        """Serving begins: join the room, start the watchdog and the stop watcher."""
+        await self.room.start()
+        self.tasks.start("send-watchdog", self.watchdog.run())
+        self.tasks.start("shutdown-watcher", self._close_on_stop(stop_signal), lasting=False)
+
+    def request_stop(self) -> None:
+        """Begin the shutdown: close every socket with 1012 (idempotent)."""
+        self.stop_requested.set()
+
+    async def _close_on_stop(self, stop_signal: Callable[[], Awaitable[None]] | None) -> None:
+        waits: list[asyncio.Future[object]] = [asyncio.ensure_future(self.stop_requested.wait())]
+        if stop_signal is not None:
+            waits.append(asyncio.ensure_future(stop_signal()))
+        try:
+            await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for wait in waits:
+                wait.cancel()
+        log.info("shutting down: closing sockets with 1012")
+        await self.close_sockets()
+
+    async def close_sockets(self) -> None:
+        """Close every socket with 1012, after what is queued for it; wait for the writers."""
+        self.room.close_connections(Close.RESTART)
+        pending = [asyncio.ensure_future(connection.finished()) for connection in list(self.connections)]
+        if pending:
+            _, late = await asyncio.wait(pending, timeout=CLOSE_SECONDS)
+            for wait in late:
+                wait.cancel()
+            if late:
+                log.warning("%d sockets did not close within %.0fs", len(late), CLOSE_SECONDS)
+        self.sockets_closed.set()
+
+    async def stop(self) -> None:
+        """Serving ends: sockets closed (if not yet), background tasks stopped, broker closed."""
+        if not self.sockets_closed.is_set():
+            await self.close_sockets()
+        await self.tasks.stop()
+        await self.room.close()
+
+
+def chat_state() -> ChatState:
+    """The state of the application handling the current request or socket."""
+    state: ChatState = current_app.extensions[EXTENSION]
+    return state
