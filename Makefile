@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 VENDOR := app/static/vendor
 ADDRESS ?= 127.0.0.1:9000
 
-.PHONY: setup run test lint typecheck unit clean
+.PHONY: setup run docs test lint typecheck unit clean
 
 setup: $(VENV)/.installed $(VENDOR)/.installed
 
@@ -23,8 +23,13 @@ $(VENDOR)/.installed: package.json package-lock.json scripts/vendor.sh
 	sh scripts/vendor.sh
 	touch $@
 
+# settings.toml is not tracked: the first run writes it with defaults and a fresh SessionSecret.
 run: setup
 	$(BIN)/python -m app --address $(ADDRESS) --settings settings.toml
+
+# The settings table in docs/settings.md and settings.example.toml, from app/settings/model.py.
+docs: setup
+	$(BIN)/python -m app.settings --write
 
 lint: setup
 	$(BIN)/ruff check app bench tests
