@@ -14,6 +14,7 @@ from app.chat.commands import duration_words
 from app.chat.model import Identity, dom_key
 from app.chat.room import Room
 from app.settings import Settings
+from app.version import version
 from app.web.client_ip import client_ip
 
 log = logging.getLogger("app.pages")
@@ -113,4 +114,4 @@ async def logout() -> ResponseReturnValue:
 
 @blueprint.get("/about")
 async def about() -> ResponseReturnValue:
-    return await render_template("about.html")
+    return await render_template("about.html", version=version())
