@@ -19,6 +19,7 @@ from quart import Quart
 from app import LOG_FORMAT, create_app
 from app.serving import hypercorn_config, single_room_problem
 from app.settings import SettingsError, load_settings
+from app.version import version
 from app.web.state import EXTENSION, ChatState
 
 log = logging.getLogger("app")
@@ -72,7 +73,8 @@ def main(argv: list[str] | None = None) -> int:
     if not existed:
         log.info("wrote default settings to %s", Path(args.settings).resolve())
     config = hypercorn_config(settings, host, port, args.workers)
-    log.info("serving on http://%s:%d%s", host, port, f" with {args.workers} workers" if args.workers > 1 else "")
+    log.info("BareRTC for Python %s serving on http://%s:%d%s", version(), host, port,
+             f" with {args.workers} workers" if args.workers > 1 else "")
     try:
         if args.workers > 1:
             return _run_workers(config, args.settings, level)

@@ -55,12 +55,13 @@ def write_settings(path: Path, **overrides: Any) -> Path:
 class Server:
     """`python -m app` on a free loopback port."""
 
-    def __init__(self, settings_path: Path, env: dict[str, str] | None = None) -> None:
+    def __init__(self, settings_path: Path, env: dict[str, str] | None = None, cwd: Path = ROOT) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.settings_path = settings_path
         self.log_path = settings_path.with_suffix(f".{self.port}.log")
         self._env = {**os.environ, **(env or {})}
+        self.cwd = cwd
         self.process: subprocess.Popen[bytes] | None = None
 
     def command(self) -> list[str]:
@@ -69,7 +70,7 @@ class Server:
 
     def start(self) -> Server:
         with self.log_path.open("wb") as log:
-            self.process = subprocess.Popen(self.command(), cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
+            self.process = subprocess.Popen(self.command(), cwd=self.cwd, stdout=log, stderr=subprocess.STDOUT,
                                             env=self._env)
         deadline = time.monotonic() + 20
         while time.monotonic() < deadline:

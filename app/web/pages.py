@@ -16,6 +16,7 @@ from quart.typing import ResponseReturnValue
 from app.auth import SignInError, check_guest_name, guest_identity, members_only, session_identity, token_identity
 from app.chat.commands import duration_words
 from app.chat.model import Identity, dom_key
+from app.version import version
 from app.web.client_ip import client_ip
 from app.web.state import chat_state
 
@@ -114,4 +115,4 @@ async def logout() -> ResponseReturnValue:
 
 @blueprint.get("/about")
 async def about() -> ResponseReturnValue:
-    return page("about.html")
+    return page("about.html", version=version())

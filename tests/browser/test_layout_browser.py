@@ -18,7 +18,7 @@ from tests.support import ROOT
 PHONE = (390, 844)
 DESKTOP = (1280, 800)
 SCREENSHOTS = ARTIFACTS / "screenshots"
-AXE = ROOT / "app" / "static" / "vendor" / "axe" / "axe.min.js"
+AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"  # a test tool: installed by npm ci, never served
 
 
 def page_size(page: Page) -> dict[str, int]:
