@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 VENDOR := app/static/vendor
 ADDRESS ?= 127.0.0.1:9000
 
-.PHONY: setup run docs test lint typecheck unit clean
+.PHONY: setup run docs test lint format typecheck unit clean
 
 setup: $(VENV)/.installed $(VENDOR)/.installed
 
@@ -32,7 +32,11 @@ docs: setup
 	$(BIN)/python -m app.settings --write
 
 lint: setup
-	$(BIN)/ruff check app bench tests
+	$(BIN)/ruff check app bench tests setup.py
+	$(BIN)/ruff format --check app bench tests setup.py
+
+format: setup
+	$(BIN)/ruff format app bench tests setup.py
 
 typecheck: setup
 	$(BIN)/mypy

@@ -21,8 +21,13 @@ from setuptools.errors import ExecError
 
 ROOT = Path(__file__).resolve().parent
 VENDOR = ROOT / "app" / "static" / "vendor"
-VENDORED = ("htmx/htmx.min.js", "htmx/hx-ws.min.js", "bulma/bulma.min.css",
-            "fontawesome/css/all.min.css", "fontawesome/webfonts/fa-solid-900.woff2")
+VENDORED = (
+    "htmx/htmx.min.js",
+    "htmx/hx-ws.min.js",
+    "bulma/bulma.min.css",
+    "fontawesome/css/all.min.css",
+    "fontawesome/webfonts/fa-solid-900.woff2",
+)
 
 
 def missing_assets() -> list[str]:
@@ -36,7 +41,8 @@ def vendor_assets() -> None:
         raise ExecError(
             "building barertc needs npm: app/static/vendor/ (htmx, Bulma, Font Awesome) is made from "
             "the npm packages pinned in package-lock.json. Install Node.js with npm, or run "
-            "`npm ci && sh scripts/vendor.sh` on a machine that has it, then build again.")
+            "`npm ci && sh scripts/vendor.sh` on a machine that has it, then build again."
+        )
     for command in ([npm, "ci", "--no-audit", "--no-fund", "--loglevel=error"], ["sh", "scripts/vendor.sh"]):
         print("barertc: running", " ".join(command), flush=True)
         try:

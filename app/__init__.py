@@ -62,9 +62,14 @@ def create_app(settings: Settings | None = None) -> Quart:
     templates = template_environment()
     templates.globals["settings"] = settings
     install_asset_helper(app, templates)
-    state = ChatState(settings=settings, broker=broker, templates=templates,
-                      room=Room(settings, broker.bus, broker.registry, templates),
-                      pacing=PacingClock(settings.limits.coalesce_milliseconds / 1000), process_lock=lock)
+    state = ChatState(
+        settings=settings,
+        broker=broker,
+        templates=templates,
+        room=Room(settings, broker.bus, broker.registry, templates),
+        pacing=PacingClock(settings.limits.coalesce_milliseconds / 1000),
+        process_lock=lock,
+    )
     app.extensions[EXTENSION] = state
 
     from app.web import api, pages, socket

@@ -32,12 +32,28 @@ class _Parser(argparse.ArgumentParser):
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
     parser = _Parser(prog="python -m app", description="BareRTC for Python: a webcam chat room server.")
-    parser.add_argument("--address", "-address", default="127.0.0.1:9000", metavar="HOST:PORT",
-                        help="where to listen (default 127.0.0.1:9000); -address is the Go original's spelling")
-    parser.add_argument("--settings", "-settings", default="settings.toml", metavar="PATH",
-                        help="the settings file; written with defaults if missing (default ./settings.toml)")
-    parser.add_argument("--workers", "-workers", default=1, type=_positive, metavar="N",
-                        help="worker processes (default 1); more than one needs [Redis] URL in settings")
+    parser.add_argument(
+        "--address",
+        "-address",
+        default="127.0.0.1:9000",
+        metavar="HOST:PORT",
+        help="where to listen (default 127.0.0.1:9000); -address is the Go original's spelling",
+    )
+    parser.add_argument(
+        "--settings",
+        "-settings",
+        default="settings.toml",
+        metavar="PATH",
+        help="the settings file; written with defaults if missing (default ./settings.toml)",
+    )
+    parser.add_argument(
+        "--workers",
+        "-workers",
+        default=1,
+        type=_positive,
+        metavar="N",
+        help="worker processes (default 1); more than one needs [Redis] URL in settings",
+    )
     parser.add_argument("--debug", "-debug", action="store_true", help="log at debug level")
     return parser.parse_args(argv)
 
@@ -73,8 +89,13 @@ def main(argv: list[str] | None = None) -> int:
     if not existed:
         log.info("wrote default settings to %s", Path(args.settings).resolve())
     config = hypercorn_config(settings, host, port, args.workers)
-    log.info("BareRTC for Python %s serving on http://%s:%d%s", version(), host, port,
-             f" with {args.workers} workers" if args.workers > 1 else "")
+    log.info(
+        "BareRTC for Python %s serving on http://%s:%d%s",
+        version(),
+        host,
+        port,
+        f" with {args.workers} workers" if args.workers > 1 else "",
+    )
     try:
         if args.workers > 1:
             return _run_workers(config, args.settings, level)
@@ -89,10 +110,13 @@ def _run_workers(config: Config, settings_path: str, level: int) -> int:
     """Hypercorn's own worker processes, each calling create_app() with the same settings file."""
     os.environ["BARERTC_SETTINGS"] = str(Path(settings_path).resolve())
     config.application_path = "app:create_app()"
-    config.logconfig_dict = {"version": 1, "disable_existing_loggers": False,
-                             "formatters": {"plain": {"format": LOG_FORMAT}},
-                             "handlers": {"stderr": {"class": "logging.StreamHandler", "formatter": "plain"}},
-                             "root": {"level": level, "handlers": ["stderr"]}}
+    config.logconfig_dict = {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "formatters": {"plain": {"format": LOG_FORMAT}},
+        "handlers": {"stderr": {"class": "logging.StreamHandler", "formatter": "plain"}},
+        "root": {"level": level, "handlers": ["stderr"]},
+    }
     return run(config)
 
 

@@ -30,8 +30,11 @@ _REFUSALS: list[tuple[type[Exception], str]] = [
     (jwt.ExpiredSignatureError, f"Your sign-in link has expired. {AGAIN}"),
     (jwt.ImmatureSignatureError, f"Your sign-in link is not valid yet. Wait a moment, then try again. {AGAIN}"),
     (jwt.InvalidAlgorithmError, f"Your sign-in link was not signed the way this chat accepts. {AGAIN}"),
-    (jwt.InvalidSignatureError, "Your sign-in link could not be verified: it was not signed by the website, "
-                                f"or it was changed on the way. {AGAIN}"),
+    (
+        jwt.InvalidSignatureError,
+        "Your sign-in link could not be verified: it was not signed by the website, "
+        f"or it was changed on the way. {AGAIN}",
+    ),
     (jwt.MissingRequiredClaimError, f"Your sign-in link does not say who you are. {AGAIN}"),
     (jwt.exceptions.InvalidSubjectError, f"Your sign-in link does not say who you are. {AGAIN}"),
     (jwt.DecodeError, f"Your sign-in link is damaged and cannot be read. {AGAIN}"),
@@ -52,8 +55,9 @@ def check_guest_name(raw: str, settings: Settings) -> str:
     if len(name) > limit:
         raise SignInError(f"That username is too long: at most {limit} characters, please.")
     if _unprintable(raw):
-        raise SignInError("That username has characters that cannot be shown; please use letters, "
-                          "digits and ordinary punctuation.")
+        raise SignInError(
+            "That username has characters that cannot be shown; please use letters, digits and ordinary punctuation."
+        )
     if name[0] in "@/#":
         raise SignInError(f"A username cannot start with {name[0]}.")
     if name.casefold() in ("chatserver", "server", "admin"):
@@ -82,11 +86,15 @@ def token_identity(token: str, settings: Settings) -> Identity:
     """The identity a host site's token vouches for, or SignInError saying why it is refused."""
     claims = decode_token(token, settings.jwt.secret_key)
     name = _username(claims["sub"], settings)
-    return Identity(name=name, sid=secrets.token_urlsafe(12), signed_in=True,
-                    op=claims.get("op") is True,
-                    img=site_url(claims.get("img"), settings.website_url),
-                    url=site_url(claims.get("url"), settings.website_url),
-                    iss=claims["iss"][:200] if isinstance(claims.get("iss"), str) else "")
+    return Identity(
+        name=name,
+        sid=secrets.token_urlsafe(12),
+        signed_in=True,
+        op=claims.get("op") is True,
+        img=site_url(claims.get("img"), settings.website_url),
+        url=site_url(claims.get("url"), settings.website_url),
+        iss=claims["iss"][:200] if isinstance(claims.get("iss"), str) else "",
+    )
 
 
 def decode_token(token: str, secret_key: str) -> dict[str, Any]:
@@ -100,9 +108,19 @@ def decode_token(token: str, secret_key: str) -> dict[str, Any]:
             # A short key is reported once at start-up (weak_key_warning), not on every sign-in.
             warnings.simplefilter("ignore", jwt.InsecureKeyLengthWarning)
             claims: dict[str, Any] = jwt.decode(
-                token, secret_key, algorithms=ALGORITHMS, leeway=LEEWAY_SECONDS,
-                options={"require": ["sub"], "verify_signature": True, "verify_exp": True,
-                         "verify_nbf": True, "verify_iat": True, "verify_sub": True})
+                token,
+                secret_key,
+                algorithms=ALGORITHMS,
+                leeway=LEEWAY_SECONDS,
+                options={
+                    "require": ["sub"],
+                    "verify_signature": True,
+                    "verify_exp": True,
+                    "verify_nbf": True,
+                    "verify_iat": True,
+                    "verify_sub": True,
+                },
+            )
     except jwt.PyJWTError as error:
         raise SignInError(_refusal(error)) from None
     return claims
@@ -117,15 +135,22 @@ def _username(sub: Any, settings: Settings) -> str:
     if not name:
         raise SignInError(f"Your sign-in link does not say who you are. {AGAIN}")
     if len(name) > settings.limits.max_username_length or _unprintable(name):
-        raise SignInError("Your username on the website cannot be used in this chat (it is too long "
-                          "or has characters that cannot be shown).")
+        raise SignInError(
+            "Your username on the website cannot be used in this chat (it is too long "
+            "or has characters that cannot be shown)."
+        )
     return name
 
 
 def site_url(value: Any, website_url: str) -> str:
     """An avatar or profile link: relative ones joined to WebsiteURL; only http(s) kept."""
-    if (not isinstance(value, str) or not value or len(value) > MAX_URL_CHARS
-            or any(ch.isspace() for ch in value) or _unprintable(value)):
+    if (
+        not isinstance(value, str)
+        or not value
+        or len(value) > MAX_URL_CHARS
+        or any(ch.isspace() for ch in value)
+        or _unprintable(value)
+    ):
         return ""
     parts = urlsplit(value)
     if parts.scheme or parts.netloc:

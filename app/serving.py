@@ -79,9 +79,11 @@ def hypercorn_config(settings: Settings, host: str, port: int, workers: int = 1)
 
 
 def needs_redis_message(workers: int) -> str:
-    return (f"{workers} worker processes asked for, but no Redis is configured: each worker would hold "
-            "a separate chat room. Set [Redis] URL in settings.toml (or the BARERTC_REDIS_URL environment "
-            "variable) to a redis://host:port/db URL so the workers form one chat, or run one worker.")
+    return (
+        f"{workers} worker processes asked for, but no Redis is configured: each worker would hold "
+        "a separate chat room. Set [Redis] URL in settings.toml (or the BARERTC_REDIS_URL environment "
+        "variable) to a redis://host:port/db URL so the workers form one chat, or run one worker."
+    )
 
 
 def single_room_problem(settings: Settings, workers: int) -> str | None:
@@ -92,6 +94,7 @@ def single_room_problem(settings: Settings, workers: int) -> str | None:
 
 
 # --- Hypercorn's workers ----------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class Worker:
@@ -125,8 +128,9 @@ def this_worker() -> Worker:
         return Worker()
     sockets = arguments.get("sockets")
     shutdown = arguments.get("shutdown_event")
-    return Worker(config, sockets if isinstance(sockets, Sockets) else None,
-                  shutdown if isinstance(shutdown, EventType) else None)
+    return Worker(
+        config, sockets if isinstance(sockets, Sockets) else None, shutdown if isinstance(shutdown, EventType) else None
+    )
 
 
 def stop_on_sigterm(shutdown: EventType) -> None:
@@ -146,6 +150,7 @@ async def wait_for_shutdown(shutdown: EventType) -> None:
 
 
 # --- one process per in-process room ---------------------------------------------------
+
 
 class SecondProcess(Exception):
     """Another process already serves this settings file's chat on the in-process broker."""

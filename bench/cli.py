@@ -29,12 +29,19 @@ DEFAULTS: dict[str, dict[str, float]] = {
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m bench", description="Load-test a running BareRTC server.")
-    parser.add_argument("scenario", choices=[*SCENARIOS, "serve"],
-                        help="storm, steady, burst or slow; or serve: start a server with bench settings")
+    parser.add_argument(
+        "scenario",
+        choices=[*SCENARIOS, "serve"],
+        help="storm, steady, burst or slow; or serve: start a server with bench settings",
+    )
     parser.add_argument("--url", default="http://127.0.0.1:9000", help="the server (loopback)")
     parser.add_argument("--n", type=int, help="users (default 1000; slow: 200)")
-    parser.add_argument("--senders", type=int, default=10, help="users who send (raised to stay under "
-                        "the default burst of 20 messages each)")
+    parser.add_argument(
+        "--senders",
+        type=int,
+        default=10,
+        help="users who send (raised to stay under the default burst of 20 messages each)",
+    )
     parser.add_argument("--rate", type=float, help="total messages a second (steady: 50; 0 = flat out)")
     parser.add_argument("--messages", type=int, help="messages to send (default 200; slow: 400)")
     parser.add_argument("--size", type=int, help="characters of padding per message (slow: 16000)")
@@ -43,8 +50,12 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--repeat", type=int, default=1, help="runs; the median is reported too")
     parser.add_argument("--out", type=Path, help="write the results as JSON here")
     parser.add_argument("--pid", type=int, help="server PID (default: whoever listens on the port)")
-    parser.add_argument("--fresh", action="store_true", help="start a fresh `bench serve` on the URL's port "
-                        "for each run and stop it after, so that no run inherits another's memory")
+    parser.add_argument(
+        "--fresh",
+        action="store_true",
+        help="start a fresh `bench serve` on the URL's port "
+        "for each run and stop it after, so that no run inherits another's memory",
+    )
     parser.add_argument("--port", type=int, default=9000, help="serve: port to listen on")
     parser.add_argument("--settings", type=Path, help="serve: settings file (default: a temporary one)")
     parser.add_argument("--quiet", action="store_true", help="no progress line")
@@ -58,14 +69,26 @@ def options_from(args: argparse.Namespace) -> Options:
         value = getattr(args, name)
         return float(value) if value is not None else defaults.get(name, fallback)
 
-    return Options(target=Target.from_url(args.url), n=int(pick("n", 1000)), senders=args.senders,
-                   rate=pick("rate", 0.0), messages=int(pick("messages", 200)), size=int(pick("size", 0)),
-                   batch=args.batch, timeout=args.timeout, quiet=args.quiet)
+    return Options(
+        target=Target.from_url(args.url),
+        n=int(pick("n", 1000)),
+        senders=args.senders,
+        rate=pick("rate", 0.0),
+        messages=int(pick("messages", 200)),
+        size=int(pick("size", 0)),
+        batch=args.batch,
+        timeout=args.timeout,
+        quiet=args.quiet,
+    )
 
 
 def machine() -> Row:
-    return {"cpus": os.cpu_count(), "platform": platform.platform(), "python": platform.python_version(),
-            "cpu": _cpu_model()}
+    return {
+        "cpus": os.cpu_count(),
+        "platform": platform.platform(),
+        "python": platform.python_version(),
+        "cpu": _cpu_model(),
+    }
 
 
 def _cpu_model() -> str:

@@ -43,12 +43,18 @@ class SignInFailed(Exception):
     pass
 
 
-async def http_request(target: Target, method: str, path: str, body: bytes = b"",
-                       headers: dict[str, str] | None = None) -> tuple[int, dict[str, str], bytes]:
+async def http_request(
+    target: Target, method: str, path: str, body: bytes = b"", headers: dict[str, str] | None = None
+) -> tuple[int, dict[str, str], bytes]:
     """One HTTP/1.1 request on its own connection; returns status, headers (lowercased), body."""
     reader, writer = await asyncio.open_connection(target.host, target.port)
-    lines = [f"{method} {path} HTTP/1.1", f"Host: {target.host}:{target.port}", "Connection: close",
-             f"Content-Length: {len(body)}", *(f"{k}: {v}" for k, v in (headers or {}).items())]
+    lines = [
+        f"{method} {path} HTTP/1.1",
+        f"Host: {target.host}:{target.port}",
+        "Connection: close",
+        f"Content-Length: {len(body)}",
+        *(f"{k}: {v}" for k, v in (headers or {}).items()),
+    ]
     writer.write(("\r\n".join(lines) + "\r\n\r\n").encode() + body)
     try:
         raw = await reader.read(-1)
@@ -67,7 +73,8 @@ async def sign_in(target: Target, username: str) -> str:
     """POST /login as a guest; returns the session cookie's value."""
     body = urlencode({"username": username}).encode()
     status, headers, content = await http_request(
-        target, "POST", "/login", body, {"Content-Type": "application/x-www-form-urlencoded"})
+        target, "POST", "/login", body, {"Content-Type": "application/x-www-form-urlencoded"}
+    )
     cookie = re.search(r"barertc_session=([^;]+)", headers.get("set-cookie", ""))
     if status != 302 or cookie is None:
         raise SignInFailed(f"sign-in as {username!r}: HTTP {status} {content[:200]!r}")
@@ -119,15 +126,15 @@ class _Parser:
             if length == 126:
                 if len(buf) - start < 4:
                     break
-                length, head = int.from_bytes(buf[start + 2:start + 4], "big"), 4
+                length, head = int.from_bytes(buf[start + 2 : start + 4], "big"), 4
             elif length == 127:
                 if len(buf) - start < 10:
                     break
-                length, head = int.from_bytes(buf[start + 2:start + 10], "big"), 10
+                length, head = int.from_bytes(buf[start + 2 : start + 10], "big"), 10
             end = start + head + length
             if len(buf) < end:
                 break
-            payload = bytes(buf[start + head:end])
+            payload = bytes(buf[start + head : end])
             start = end
             opcode = b0 & 0x0F
             if opcode == 0 or not b0 & 0x80:
@@ -161,10 +168,12 @@ class BenchSocket(asyncio.Protocol):
         assert isinstance(transport, asyncio.Transport)
         self.transport = transport
         key = base64.b64encode(os.urandom(16)).decode()
-        request = (f"GET /ws HTTP/1.1\r\nHost: {self.target.host}:{self.target.port}\r\n"
-                   f"Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: {key}\r\n"
-                   f"Sec-WebSocket-Version: 13\r\nOrigin: {self.target.origin}\r\n"
-                   f"Cookie: barertc_session={self.cookie}\r\n\r\n")
+        request = (
+            f"GET /ws HTTP/1.1\r\nHost: {self.target.host}:{self.target.port}\r\n"
+            f"Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: {key}\r\n"
+            f"Sec-WebSocket-Version: 13\r\nOrigin: {self.target.origin}\r\n"
+            f"Cookie: barertc_session={self.cookie}\r\n\r\n"
+        )
         transport.write(request.encode())
 
     def _handshake(self, data: bytes) -> bytes:
@@ -239,8 +248,9 @@ class BenchSocket(asyncio.Protocol):
             self.transport.close()
 
 
-async def open_socket(target: Target, cookie: str, tally: Tally, *, receive_buffer: int = 0,
-                      timeout: float = 30.0) -> BenchSocket:
+async def open_socket(
+    target: Target, cookie: str, tally: Tally, *, receive_buffer: int = 0, timeout: float = 30.0
+) -> BenchSocket:
     """Open /ws with the session cookie and our own Origin. `receive_buffer` shrinks SO_RCVBUF."""
     loop = asyncio.get_running_loop()
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)

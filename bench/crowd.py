@@ -102,11 +102,12 @@ class Crowd:
         self.first_connect_ns = time.monotonic_ns()
         batch = self.options.batch
         for start in range(0, len(self.cookies), batch):
-            cookies = self.cookies[start:start + batch]
+            cookies = self.cookies[start : start + batch]
             tallies = [Tally(self.totals, who_target) for _ in cookies]
             self.tallies += tallies
             self.sockets += await asyncio.gather(
-                *(open_socket(self.options.target, c, t) for c, t in zip(cookies, tallies, strict=True)))
+                *(open_socket(self.options.target, c, t) for c, t in zip(cookies, tallies, strict=True))
+            )
 
     async def enter(self, progress_label: str) -> dict[str, object]:
         """Sign in and connect everyone; wait until every who list holds everyone."""
@@ -117,13 +118,19 @@ class Crowd:
             complete = await wait_until(lambda: self.totals.who_complete >= n, self.options.timeout)
         done = [t.who_complete_ns for t in self.tallies if t.who_complete_ns is not None]
         last = max(done) if done else time.monotonic_ns()
-        return {"who_complete": self.totals.who_complete, "all_complete": complete,
-                "complete_s": round((last - self.first_connect_ns) / 1e9, 3),
-                "frames": self.totals.frames, "mb_received": round(self.totals.bytes / 1e6, 1)}
+        return {
+            "who_complete": self.totals.who_complete,
+            "all_complete": complete,
+            "complete_s": round((last - self.first_connect_ns) / 1e9, 3),
+            "frames": self.totals.frames,
+            "mb_received": round(self.totals.bytes / 1e6, 1),
+        }
 
     def entry_line(self) -> str:
-        return (f"connected {len(self.sockets)}/{self.options.n}, who lists complete "
-                f"{self.totals.who_complete}, frames {self.totals.frames}")
+        return (
+            f"connected {len(self.sockets)}/{self.options.n}, who lists complete "
+            f"{self.totals.who_complete}, frames {self.totals.frames}"
+        )
 
     def leave(self) -> None:
         for sock in self.sockets:

@@ -96,5 +96,7 @@ class Meter:
         if self.pid is None or self._start is None:
             return {}
         end = sample(self.pid)
-        return {"server_cpu_s": round(end.cpu_s - self._start.cpu_s, 2),
-                "server_peak_rss_mb": round(end.peak_rss_mb, 1)}
+        return {
+            "server_cpu_s": round(end.cpu_s - self._start.cpu_s, 2),
+            "server_peak_rss_mb": round(end.peak_rss_mb, 1),
+        }

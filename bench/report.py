@@ -10,10 +10,29 @@ from pathlib import Path
 Row = dict[str, object]
 
 # Columns shown in the table, when a row has them; everything is in the JSON.
-COLUMNS = ["scenario", "run", "n", "delivered", "expected", "complete_s", "entry_s", "p50_ms", "p95_ms",
-           "p99_ms", "max_ms", "newcomer_entry_s", "slow_disconnected", "slow_close_code",
-           "server_cpu_s", "phase_server_cpu_s", "phase_bench_cpu_s", "rss_connected_mb", "server_peak_rss_mb",
-           "frames", "mb_received"]
+COLUMNS = [
+    "scenario",
+    "run",
+    "n",
+    "delivered",
+    "expected",
+    "complete_s",
+    "entry_s",
+    "p50_ms",
+    "p95_ms",
+    "p99_ms",
+    "max_ms",
+    "newcomer_entry_s",
+    "slow_disconnected",
+    "slow_close_code",
+    "server_cpu_s",
+    "phase_server_cpu_s",
+    "phase_bench_cpu_s",
+    "rss_connected_mb",
+    "server_peak_rss_mb",
+    "frames",
+    "mb_received",
+]
 
 
 def median_row(rows: Sequence[Row]) -> Row:
@@ -40,14 +59,17 @@ def table(rows: Sequence[Row]) -> str:
     columns = [c for c in COLUMNS if any(c in row for row in rows)]
     cells = [[_cell(row.get(c)) for c in columns] for row in rows]
     widths = [max(len(c), *(len(r[i]) for r in cells)) for i, c in enumerate(columns)]
-    lines = [" | ".join(c.ljust(w) for c, w in zip(columns, widths, strict=True)),
-             "-+-".join("-" * w for w in widths)]
+    lines = [" | ".join(c.ljust(w) for c, w in zip(columns, widths, strict=True)), "-+-".join("-" * w for w in widths)]
     lines += [" | ".join(v.ljust(w) for v, w in zip(r, widths, strict=True)) for r in cells]
     return "\n".join(lines)
 
 
 def write_json(path: Path, scenario: str, command: str, rows: Sequence[Row], machine: Row) -> None:
-    document = {"scenario": scenario, "command": command, "machine": machine,
-                "runs": [r for r in rows if r.get("run") != "median"],
-                "median": next((r for r in rows if r.get("run") == "median"), None)}
+    document = {
+        "scenario": scenario,
+        "command": command,
+        "machine": machine,
+        "runs": [r for r in rows if r.get("run") != "median"],
+        "median": next((r for r in rows if r.get("run") == "median"), None),
+    }
     path.write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")

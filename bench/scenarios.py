@@ -35,8 +35,12 @@ def percentile(sorted_values: list[int], fraction: float) -> float:
 
 def latency_summary(latencies_ns: list[int]) -> Result:
     values = sorted(latencies_ns)
-    return {"p50_ms": percentile(values, 0.50), "p95_ms": percentile(values, 0.95),
-            "p99_ms": percentile(values, 0.99), "max_ms": percentile(values, 1.0)}
+    return {
+        "p50_ms": percentile(values, 0.50),
+        "p95_ms": percentile(values, 0.95),
+        "p99_ms": percentile(values, 0.99),
+        "max_ms": percentile(values, 1.0),
+    }
 
 
 def senders_for(options: Options) -> int:
@@ -77,7 +81,7 @@ async def _flow(options: Options, meter: Meter, label: str) -> Result:
     try:
         entry = await crowd.enter(f"{label}: entering")
         result: Result = {"entry_s": entry["complete_s"], **_rss_connected(meter)}
-        senders = crowd.sockets[:senders_for(options)]
+        senders = crowd.sockets[: senders_for(options)]
         run = run_tag()
         crowd.totals.new_run(run)
         expected = options.messages * len(crowd.sockets)
@@ -88,10 +92,15 @@ async def _flow(options: Options, meter: Meter, label: str) -> Result:
             elapsed = time.monotonic() - phase.started
         result.update(phase.stop())
         totals = crowd.totals
-        result.update(delivered=totals.delivered, expected=expected, senders=len(senders),
-                      refused_notices=totals.notices, elapsed_s=round(elapsed, 2),
-                      deliveries_per_s=round(totals.delivered / elapsed) if elapsed else 0,
-                      **latency_summary(totals.latencies_ns))
+        result.update(
+            delivered=totals.delivered,
+            expected=expected,
+            senders=len(senders),
+            refused_notices=totals.notices,
+            elapsed_s=round(elapsed, 2),
+            deliveries_per_s=round(totals.delivered / elapsed) if elapsed else 0,
+            **latency_summary(totals.latencies_ns),
+        )
         return result
     finally:
         crowd.leave()
@@ -133,8 +142,14 @@ async def _newcomer(options: Options, name: str) -> float:
     """Seconds for a newcomer to sign in and get their who list while the room is busy
     (bench/newcomer.py, in a process of its own)."""
     child = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bench.newcomer", options.target.origin, name, str(options.timeout),
-        stdout=asyncio.subprocess.PIPE)
+        sys.executable,
+        "-m",
+        "bench.newcomer",
+        options.target.origin,
+        name,
+        str(options.timeout),
+        stdout=asyncio.subprocess.PIPE,
+    )
     out, _ = await child.communicate()
     if child.returncode != 0:
         raise RuntimeError(f"the newcomer could not enter (exit status {child.returncode})")
@@ -162,11 +177,12 @@ async def slow(options: Options, meter: Meter) -> Result:
     stalled: BenchSocket | None = None
     try:
         await crowd.enter("slow: entering")
-        stalled = await open_socket(options.target, await sign_in(options.target, slow_name), slow_tally,
-                                    receive_buffer=SLOW_RECEIVE_BUFFER)
+        stalled = await open_socket(
+            options.target, await sign_in(options.target, slow_name), slow_tally, receive_buffer=SLOW_RECEIVE_BUFFER
+        )
         await wait_until(lambda: slow_tally.who_complete_ns is not None, options.timeout)
         stalled.pause()
-        senders = crowd.sockets[:senders_for(options)]
+        senders = crowd.sockets[: senders_for(options)]
         run = run_tag()
         crowd.totals.new_run(run)
         slow_tally.totals.new_run(run)
@@ -181,10 +197,17 @@ async def slow(options: Options, meter: Meter) -> Result:
         stalled.resume()
         with_code = await _close_code(stalled)
         totals = crowd.totals
-        return {"delivered": totals.delivered, "expected": expected, "senders": len(senders),
-                "newcomer_entry_s": round(entry_s, 3), "slow_disconnected": disconnected,
-                "slow_close_code": with_code, "slow_received": slow_tally.received,
-                **latency_summary(totals.latencies_ns), **_rss_connected(meter)}
+        return {
+            "delivered": totals.delivered,
+            "expected": expected,
+            "senders": len(senders),
+            "newcomer_entry_s": round(entry_s, 3),
+            "slow_disconnected": disconnected,
+            "slow_close_code": with_code,
+            "slow_received": slow_tally.received,
+            **latency_summary(totals.latencies_ns),
+            **_rss_connected(meter),
+        }
     finally:
         crowd.leave()
         if stalled is not None:

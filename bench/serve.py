@@ -38,8 +38,9 @@ def serve(port: int, settings: Path | None) -> None:
         write_bench_settings(settings)
     print(f"bench server on http://127.0.0.1:{port} (settings {settings}, pid {os.getpid()})", file=sys.stderr)
     sys.stderr.flush()
-    os.execv(sys.executable, [sys.executable, "-m", "app", "--address", f"127.0.0.1:{port}",
-                              "--settings", str(settings)])
+    os.execv(
+        sys.executable, [sys.executable, "-m", "app", "--address", f"127.0.0.1:{port}", "--settings", str(settings)]
+    )
 
 
 @asynccontextmanager
@@ -47,8 +48,9 @@ async def fresh_server(port: int, startup: float = 30.0) -> AsyncIterator[asynci
     """`python -m bench serve --port PORT` in a child process, until the block ends."""
     if await _answers(port):
         raise RuntimeError(f"port {port} is taken: --fresh starts its own server there")
-    child = await asyncio.create_subprocess_exec(sys.executable, "-m", "bench", "serve", "--port", str(port),
-                                                 stderr=asyncio.subprocess.DEVNULL)
+    child = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bench", "serve", "--port", str(port), stderr=asyncio.subprocess.DEVNULL
+    )
     try:
         await _until_listening(port, child, startup)
         yield child

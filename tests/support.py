@@ -65,13 +65,21 @@ class Server:
         self.process: subprocess.Popen[bytes] | None = None
 
     def command(self) -> list[str]:
-        return [sys.executable, "-m", "app", "--address", f"127.0.0.1:{self.port}",
-                "--settings", str(self.settings_path)]
+        return [
+            sys.executable,
+            "-m",
+            "app",
+            "--address",
+            f"127.0.0.1:{self.port}",
+            "--settings",
+            str(self.settings_path),
+        ]
 
     def start(self) -> Server:
         with self.log_path.open("wb") as log:
-            self.process = subprocess.Popen(self.command(), cwd=self.cwd, stdout=log, stderr=subprocess.STDOUT,
-                                            env=self._env)
+            self.process = subprocess.Popen(
+                self.command(), cwd=self.cwd, stdout=log, stderr=subprocess.STDOUT, env=self._env
+            )
         deadline = time.monotonic() + 20
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
@@ -111,9 +119,24 @@ class RedisServer:
 
     def start(self) -> RedisServer:
         self.process = subprocess.Popen(
-            [self.binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
-             "--appendonly", "no", "--dir", str(self.directory), "--loglevel", "warning"],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            [
+                self.binary,
+                "--port",
+                str(self.port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--dir",
+                str(self.directory),
+                "--loglevel",
+                "warning",
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline:
             try:
@@ -203,9 +226,11 @@ class ChatClient:
         self.frames = []
         self.closed = None
         self.ws = await websockets.connect(
-            ws_url, origin=origin or self.server_url,  # type: ignore[arg-type]
+            ws_url,
+            origin=origin or self.server_url,  # type: ignore[arg-type]
             additional_headers={"Cookie": f"barertc_session={self.cookie}"},
-            max_size=None)
+            max_size=None,
+        )
         self._reader = asyncio.create_task(self._read())
         ChatClient.opened.append(self)
 
@@ -231,8 +256,7 @@ class ChatClient:
     def text(self) -> str:
         return "".join(self.frames)
 
-    async def wait_for(self, predicate: Callable[[str], object], timeout: float = 5.0,
-                       *, since: int = 0) -> str:
+    async def wait_for(self, predicate: Callable[[str], object], timeout: float = 5.0, *, since: int = 0) -> str:
         """Wait until some received frame (from index `since` on) satisfies `predicate`."""
         deadline = asyncio.get_running_loop().time() + timeout
         seen = since
@@ -243,8 +267,9 @@ class ChatClient:
             seen = len(self.frames)
             remaining = deadline - asyncio.get_running_loop().time()
             if remaining <= 0 or (self.closed is not None and seen == len(self.frames)):
-                raise AssertionError(f"{self.name}: not received in {timeout}s; closed={self.closed}; "
-                                     f"got: {self.text()[-1500:]}")
+                raise AssertionError(
+                    f"{self.name}: not received in {timeout}s; closed={self.closed}; got: {self.text()[-1500:]}"
+                )
             self._arrived.clear()
             with suppress(TimeoutError):
                 await asyncio.wait_for(self._arrived.wait(), remaining)

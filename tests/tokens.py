@@ -25,8 +25,7 @@ def token(sub: Any = "alice", *, secret: str = SECRET, lifetime: float = 300, **
     return jwt.encode({k: v for k, v in payload.items() if v is not None}, secret, algorithm="HS256")
 
 
-def forged(header: dict[str, Any], payload: dict[str, Any], key: bytes | None = None,
-           digest: str = "sha256") -> str:
+def forged(header: dict[str, Any], payload: dict[str, Any], key: bytes | None = None, digest: str = "sha256") -> str:
     """A token built by hand: any header, signed with HMAC-`digest` under `key` (or unsigned)."""
     signing_input = f"{b64(json.dumps(header).encode())}.{b64(json.dumps(payload).encode())}"
     signature = b"" if key is None else hmac.new(key, signing_input.encode(), getattr(hashlib, digest)).digest()
@@ -42,7 +41,8 @@ PUBLIC_KEY_PEM = (
     "-----BEGIN PUBLIC KEY-----\n"
     "MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEAu1SU1LfVLPHCozMxH2Mo\n"
     "4lgOEePzNm0tRgeLezV6ffAt0gunVTLw7onLRnrq0/IzW7yWR7QkrmBL7jTKEn5u\n"
-    "-----END PUBLIC KEY-----\n")
+    "-----END PUBLIC KEY-----\n"
+)
 
 
 def hostile_tokens() -> dict[str, tuple[str, str]]:
@@ -52,11 +52,15 @@ def hostile_tokens() -> dict[str, tuple[str, str]]:
     return {
         "alg none": (forged({"alg": "none", "typ": "JWT"}, claims()), "not signed the way"),
         "alg None, signed anyway": (forged({"alg": "None"}, claims(), SECRET.encode()), "not signed the way"),
-        "HS512 with the right key": (forged({"alg": "HS512", "typ": "JWT"}, claims(), SECRET.encode(), "sha512"),
-                                     "not signed the way"),
+        "HS512 with the right key": (
+            forged({"alg": "HS512", "typ": "JWT"}, claims(), SECRET.encode(), "sha512"),
+            "not signed the way",
+        ),
         "RS256 header": (forged({"alg": "RS256", "typ": "JWT"}, claims(), b"whatever"), "not signed the way"),
         "HS256 keyed with a public key (RS/HS confusion)": (
-            forged({"alg": "HS256", "typ": "JWT"}, claims(), PUBLIC_KEY_PEM.encode()), bad),
+            forged({"alg": "HS256", "typ": "JWT"}, claims(), PUBLIC_KEY_PEM.encode()),
+            bad,
+        ),
         "wrong key": (token("mallory", secret="another-key-" + "z" * 40), bad),
         "tampered payload": (_tampered(), bad),
         "expired": (token("mallory", lifetime=-3600), "has expired"),

@@ -83,12 +83,25 @@ class RedisBroker:
         # A bounded pool that makes a command wait its turn for a connection (the default pool
         # fails at once when all are busy, as they are when hundreds join together).
         pool = BlockingConnectionPool.from_url(
-            self.settings.url, max_connections=POOL_SIZE, timeout=COMMAND_TIMEOUT, decode_responses=True,
-            retry=Retry(NoBackoff(), 0), socket_connect_timeout=2.0, socket_timeout=COMMAND_TIMEOUT)
+            self.settings.url,
+            max_connections=POOL_SIZE,
+            timeout=COMMAND_TIMEOUT,
+            decode_responses=True,
+            retry=Retry(NoBackoff(), 0),
+            socket_connect_timeout=2.0,
+            socket_timeout=COMMAND_TIMEOUT,
+        )
         self._client = Redis(connection_pool=pool)
-        self._scripts = {name: self._client.register_script(text) for name, text in
-                         (("claim", CLAIM), ("store", STORE), ("release", RELEASE),
-                          ("heartbeat", HEARTBEAT), ("sweep", SWEEP))}
+        self._scripts = {
+            name: self._client.register_script(text)
+            for name, text in (
+                ("claim", CLAIM),
+                ("store", STORE),
+                ("release", RELEASE),
+                ("heartbeat", HEARTBEAT),
+                ("sweep", SWEEP),
+            )
+        }
         self._supervisor = asyncio.create_task(self._supervise(), name="redis-broker")
         await self._attempted.wait()
 
@@ -133,8 +146,9 @@ class RedisBroker:
 
     async def claim(self, member: Member, *, replacing: str = "") -> Member | None:
         try:
-            holder = await self._script("claim", member.name, replacing, self.process_id, member.conn,
-                                        member_to_json(member))
+            holder = await self._script(
+                "claim", member.name, replacing, self.process_id, member.conn, member_to_json(member)
+            )
         except Offline:
             known = self.presence.holder(member.name)
             if known is not None and known.conn != replacing:
@@ -182,8 +196,9 @@ class RedisBroker:
         now = time.time()
         try:
             await self._command(lambda client: client.zremrangebyscore(self.keys.bans, "-inf", now))
-            rows = await self._command(lambda client: client.zrangebyscore(
-                self.keys.bans, now, "+inf", withscores=True))
+            rows = await self._command(
+                lambda client: client.zrangebyscore(self.keys.bans, now, "+inf", withscores=True)
+            )
         except Offline:
             return {name: until for name, until in self._bans.items() if until > now}
         self._bans = {str(name): float(until) for name, until in rows}
@@ -229,14 +244,23 @@ class RedisBroker:
                 reason = "the connection ended"
             if self._served:
                 dropped = self._go_offline()
-                log.warning("lost Redis at %s (%s): serving this process's users only; reconnecting "
-                            "(%d events not sent)", self.where, reason, dropped)
+                log.warning(
+                    "lost Redis at %s (%s): serving this process's users only; reconnecting (%d events not sent)",
+                    self.where,
+                    reason,
+                    dropped,
+                )
                 delay, failures = BACKOFF_FIRST, 0
             else:
                 self._go_offline()
                 failures += 1
-                log.log(logging.WARNING if failures == 1 else logging.INFO,
-                        "cannot reach Redis at %s (%s); trying again in %.1fs", self.where, reason, delay)
+                log.log(
+                    logging.WARNING if failures == 1 else logging.INFO,
+                    "cannot reach Redis at %s (%s); trying again in %.1fs",
+                    self.where,
+                    reason,
+                    delay,
+                )
             self._attempted.set()
             await asyncio.sleep(delay * random.uniform(0.75, 1.25))
             delay = min(delay * 2, BACKOFF_MAX)
@@ -258,8 +282,13 @@ class RedisBroker:
             self._lost.clear()
             self._online = True
             await self._rebuild()
-            log.info("joined the chat on Redis at %s as process %s (%d here, %d in all)", self.where,
-                     self.process_id, len(self.presence.local), len(self.presence.view))
+            log.info(
+                "joined the chat on Redis at %s as process %s (%d here, %d in all)",
+                self.where,
+                self.process_id,
+                len(self.presence.local),
+                len(self.presence.view),
+            )
             self._served = True
             self._attempted.set()
             async with asyncio.TaskGroup() as tasks:
@@ -276,15 +305,15 @@ class RedisBroker:
         assert self._client is not None
         await self._forget_departed()
         for member in list(self.presence.local.values()):
-            holder = await self._script("claim", member.name, member.conn, self.process_id, member.conn,
-                                        member_to_json(member))
+            holder = await self._script(
+                "claim", member.name, member.conn, self.process_id, member.conn, member_to_json(member)
+            )
             if holder is None:
                 await self.publish(Updated(member))
             else:
                 log.warning("%r was taken on another process while Redis was away", member.name)
                 self.presence.drop(member.name, member.conn)
-                self.presence.deliver(Disconnect(member.name, Close.NAME_TAKEN, name_taken(member.name),
-                                                 member.conn))
+                self.presence.deliver(Disconnect(member.name, Close.NAME_TAKEN, name_taken(member.name), member.conn))
                 self.presence.deliver(Left(member.name, member.conn))
         shared = await self._client.hgetall(self.keys.members)
         self.presence.resync({str(name): member_from_json(text) for name, text in shared.items()})

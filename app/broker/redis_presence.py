@@ -22,7 +22,7 @@ class Presence:
     def __init__(self, process_id: str) -> None:
         self.process_id = process_id
         self.handler: EventHandler | None = None
-        self.view: dict[str, Member] = {}   # everyone present, as this process knows
+        self.view: dict[str, Member] = {}  # everyone present, as this process knows
         self.local: dict[str, Member] = {}  # the names this process's connections hold
 
     def deliver(self, event: Event) -> None:

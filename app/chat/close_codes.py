@@ -12,13 +12,13 @@ from enum import IntEnum
 
 
 class Close(IntEnum):
-    RESTART = 1012      # the server is restarting: reconnect
-    TOO_SLOW = 1013     # the client stopped reading and its queue filled: reconnect
+    RESTART = 1012  # the server is restarting: reconnect
+    TOO_SLOW = 1013  # the client stopped reading and its queue filled: reconnect
     KICKED = 4000
     BANNED = 4001
-    REPLACED = 4002     # another tab, or a site member arrived under this guest's name
+    REPLACED = 4002  # another tab, or a site member arrived under this guest's name
     NAME_TAKEN = 4003
-    SIGNED_OUT = 4401   # no valid session
+    SIGNED_OUT = 4401  # no valid session
 
     @property
     def reconnects(self) -> bool:

@@ -90,8 +90,11 @@ async def run(room: Moderation, caller: Member, text: str) -> Reply:
     word, *rest = text.split(maxsplit=1)
     command = COMMANDS.get(word[1:].lower())
     if command is None or not (command.for_everyone or caller.op):
-        return Reply(f"Unknown command {word[:30]}. Messages that start with / are commands; "
-                     "type /help for the list, or // to post a message that starts with /.", "error")
+        return Reply(
+            f"Unknown command {word[:30]}. Messages that start with / are commands; "
+            "type /help for the list, or // to post a message that starts with /.",
+            "error",
+        )
     try:
         return Reply(await command.handler(Call(room, caller, " ".join("".join(rest).split()))))
     except CommandError as error:
@@ -99,6 +102,7 @@ async def run(room: Moderation, caller: Member, text: str) -> Reply:
 
 
 # --- the commands ---------------------------------------------------------------------
+
 
 async def kick(call: Call) -> str:
     target = _target(call, "kick")
@@ -133,8 +137,10 @@ async def bans(call: Call) -> str:
     if not current:
         return "Nobody is banned."
     now = time.time()
-    listed = "; ".join(f"{name} for another {duration_words(until - now)}"
-                       for name, until in sorted(current.items(), key=lambda item: item[1]))
+    listed = "; ".join(
+        f"{name} for another {duration_words(until - now)}"
+        for name, until in sorted(current.items(), key=lambda item: item[1])
+    )
     return f"Banned: {listed}."
 
 
@@ -143,8 +149,7 @@ async def op(call: Call) -> str:
     if target.op:
         raise CommandError(f"{target.name} is already an operator.")
     await call.room.update_member(target.with_changes(op=True))
-    await _tell(call, target, f"{call.caller.name} made you an operator until you leave; type /help "
-                              "for your commands.")
+    await _tell(call, target, f"{call.caller.name} made you an operator until you leave; type /help for your commands.")
     _log(call, "op", target.name)
     return f"{target.name} is now an operator, until they leave."
 
@@ -188,8 +193,11 @@ async def help_(call: Call) -> str:
 
 COMMANDS: dict[str, Command] = {
     "kick": Command("/kick name", "disconnect someone; they may come back", kick),
-    "ban": Command("/ban name [hours]", f"kick and keep out for {DEFAULT_BAN_HOURS:g} hours or the "
-                                        "hours given (0.5 is thirty minutes)", ban),
+    "ban": Command(
+        "/ban name [hours]",
+        f"kick and keep out for {DEFAULT_BAN_HOURS:g} hours or the hours given (0.5 is thirty minutes)",
+        ban,
+    ),
     "unban": Command("/unban name", "lift a ban", unban),
     "bans": Command("/bans", "who is banned, and for how long", bans),
     "op": Command("/op name", "make someone an operator until they leave", op),
@@ -200,6 +208,7 @@ COMMANDS: dict[str, Command] = {
 
 
 # --- helpers ----------------------------------------------------------------------------
+
 
 def rank(member: Member) -> int:
     """2 for a JWT operator, 1 for one made with /op, 0 for everyone else."""
@@ -250,8 +259,9 @@ def _name_and_hours(args: str) -> tuple[str, float]:
         return args, DEFAULT_BAN_HOURS
     hours = float(last)
     if not 0 < hours <= MAX_BAN_HOURS:
-        raise CommandError(f"A ban lasts more than 0 and at most {MAX_BAN_HOURS:g} hours (0.5 is thirty "
-                           f"minutes). {_usage('ban')}")
+        raise CommandError(
+            f"A ban lasts more than 0 and at most {MAX_BAN_HOURS:g} hours (0.5 is thirty minutes). {_usage('ban')}"
+        )
     return name, hours
 
 

@@ -59,7 +59,7 @@ class Signal(_Event, frozen=True):
     data: str
     sender: str = ""
     kind: str = ""
-    feed: str = ""   # the broadcaster whose camera the frame is about
+    feed: str = ""  # the broadcaster whose camera the frame is about
 
 
 class Disconnect(_Event, frozen=True):

@@ -92,6 +92,15 @@ Inbound = PostMessage | OpenThread | SetCamera | SignalFrame
 # action -> struct, for error messages and the docs test
 INBOUND: dict[str, type[Frame]] = {
     str(cls.__struct_config__.tag): cls
-    for cls in (PostMessage, OpenThread, SetCamera, OpenFeed, Watching, NotWatching,
-                SessionDescription, IceCandidate, HangUp)
+    for cls in (
+        PostMessage,
+        OpenThread,
+        SetCamera,
+        OpenFeed,
+        Watching,
+        NotWatching,
+        SessionDescription,
+        IceCandidate,
+        HangUp,
+    )
 }

@@ -19,7 +19,7 @@ class Identity(msgspec.Struct, frozen=True, kw_only=True):
     """Who the signed session says a browser is. Never built from what a socket sends."""
 
     name: str
-    sid: str                 # random per sign-in: tells two guests of the same name apart
+    sid: str  # random per sign-in: tells two guests of the same name apart
     signed_in: bool = False  # came with a valid JWT
     op: bool = False
     img: str = ""
@@ -45,13 +45,13 @@ class Member(msgspec.Struct, frozen=True, kw_only=True):
     sid: str
     signed_in: bool = False
     op: bool = False
-    jwt_op: bool = False     # operator by the host site's token (outranks /op)
+    jwt_op: bool = False  # operator by the host site's token (outranks /op)
     img: str = ""
     url: str = ""
     camera: Camera = "off"
     since: float = 0.0
     process: str = ""
-    conn: str = ""           # the connection that holds the name right now
+    conn: str = ""  # the connection that holds the name right now
 
     @property
     def key(self) -> str:
@@ -59,9 +59,18 @@ class Member(msgspec.Struct, frozen=True, kw_only=True):
 
     @classmethod
     def from_identity(cls, identity: Identity, *, since: float, process: str, conn: str) -> Member:
-        return cls(name=identity.name, sid=identity.sid, signed_in=identity.signed_in,
-                   op=identity.op, jwt_op=identity.op, img=identity.img, url=identity.url,
-                   since=since, process=process, conn=conn)
+        return cls(
+            name=identity.name,
+            sid=identity.sid,
+            signed_in=identity.signed_in,
+            op=identity.op,
+            jwt_op=identity.op,
+            img=identity.img,
+            url=identity.url,
+            since=since,
+            process=process,
+            conn=conn,
+        )
 
     def with_changes(self, **changes: Any) -> Member:
         return msgspec.structs.replace(self, **changes)

@@ -31,8 +31,9 @@ WHO_LIST_PART = 32 * 1024  # characters of who-list rows sent together on entry
 
 
 def template_environment() -> Environment:
-    env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html"]),
-                      trim_blocks=True, lstrip_blocks=True)
+    env = Environment(
+        loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html"]), trim_blocks=True, lstrip_blocks=True
+    )
     env.filters["dom_key"] = dom_key
     return env
 
@@ -91,13 +92,22 @@ class Renderer:
 
     # --- messages ------------------------------------------------------------------
 
-    def message(self, *, sender: Member | None, text: str, target_log: str,
-                html: str | None = None, kind: str = "chat") -> str:
+    def message(
+        self, *, sender: Member | None, text: str, target_log: str, html: str | None = None, kind: str = "chat"
+    ) -> str:
         """A message appended to the log with id `target_log`. `text` is Markdown."""
         return self.append(target_log, self.message_item(sender=sender, text=text, html=html, kind=kind))
 
-    def message_item(self, *, sender: Member | None, text: str, html: str | None = None,
-                     kind: str = "chat", presence: str = "", about: str = "") -> str:
+    def message_item(
+        self,
+        *,
+        sender: Member | None,
+        text: str,
+        html: str | None = None,
+        kind: str = "chat",
+        presence: str = "",
+        about: str = "",
+    ) -> str:
         """The `<article>` of one message, not yet placed anywhere. `html`, when given, is
         a body rendered from a template or by the Markdown sanitizer, never user text.
 
@@ -106,9 +116,17 @@ class Renderer:
         now = time.time()
         body = Markup(html if html is not None else render_markdown(text))
         return self._render(
-            "message", id=f"m-{self._prefix}-{next(self._ids)}", sender=sender, server_name=SERVER_NAME,
-            body=body, ts=int(now * 1000), kind=kind, presence=presence, about=about,
-            clock=datetime.fromtimestamp(now, UTC).strftime("%H:%M"))
+            "message",
+            id=f"m-{self._prefix}-{next(self._ids)}",
+            sender=sender,
+            server_name=SERVER_NAME,
+            body=body,
+            ts=int(now * 1000),
+            kind=kind,
+            presence=presence,
+            about=about,
+            clock=datetime.fromtimestamp(now, UTC).strftime("%H:%M"),
+        )
 
     def append(self, target_log: str, item: str) -> str:
         """Place a rendered item at the end of the log `target_log`."""
@@ -123,8 +141,14 @@ class Renderer:
 
     def presence(self, channel: Channel, name: str, joined: bool) -> str:
         verb = "has joined the room" if joined else "has exited the room"
-        item = self.message_item(sender=None, text="", kind="presence", html=self.line(verb, name=name),
-                                 presence="joined" if joined else "exited", about=dom_key(name))
+        item = self.message_item(
+            sender=None,
+            text="",
+            kind="presence",
+            html=self.line(verb, name=name),
+            presence="joined" if joined else "exited",
+            about=dom_key(name),
+        )
         return self.append(self.channel_log(channel.id), item)
 
     def server_line(self, target_log: str, text: str) -> str:
@@ -135,8 +159,10 @@ class Renderer:
         """Every channel's welcome messages, replacing what a previous connect put there."""
         parts = []
         for channel in channels:
-            items = "".join(self.message_item(sender=None, text="", html=_markdown_once(text), kind="welcome")
-                            for text in channel.welcome_messages)
+            items = "".join(
+                self.message_item(sender=None, text="", html=_markdown_once(text), kind="welcome")
+                for text in channel.welcome_messages
+            )
             parts.append(self._render("welcome", channel=channel, items=Markup(items), oob=True))
         return "".join(parts)
 

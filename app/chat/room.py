@@ -47,8 +47,9 @@ class Outlet(Protocol):
 class Room:
     """One per process. Implements `commands.Moderation` for the operator commands."""
 
-    def __init__(self, settings: Settings, bus: EventBus, registry: Registry,
-                 templates: Environment | None = None) -> None:
+    def __init__(
+        self, settings: Settings, bus: EventBus, registry: Registry, templates: Environment | None = None
+    ) -> None:
         self.settings = settings
         self.bus = bus
         self.registry = registry
@@ -92,14 +93,17 @@ class Room:
         identity = outlet.identity
         self.connections[outlet.conn_id] = outlet
         if (until := await self.banned_until(identity.name)) is not None:
-            outlet.close(Close.BANNED, f"You are banned from this chat for another "
-                                       f"{commands.duration_words(until - time.time())}.")
+            outlet.close(
+                Close.BANNED,
+                f"You are banned from this chat for another {commands.duration_words(until - time.time())}.",
+            )
             return False
-        member = Member.from_identity(identity, since=time.time(), process=self.bus.process_id,
-                                      conn=outlet.conn_id)
+        member = Member.from_identity(identity, since=time.time(), process=self.bus.process_id, conn=outlet.conn_id)
         if not identity.signed_in and self._site_member_spelled_like(identity.name):
-            outlet.close(Close.NAME_TAKEN, f"A member of the site is here as {identity.name}. "
-                                           "Please sign in again with another name.")
+            outlet.close(
+                Close.NAME_TAKEN,
+                f"A member of the site is here as {identity.name}. Please sign in again with another name.",
+            )
             return False
         holder = self.roster.get(identity.name)
         same_person = holder is not None and (identity.signed_in or holder.sid == identity.sid)
@@ -109,9 +113,11 @@ class Room:
             outlet.close(Close.NAME_TAKEN, name_taken(identity.name))
             return False
         if holder is not None:
-            reason = ("You opened the chat in another tab or window." if holder.sid == member.sid
-                      or (identity.signed_in and holder.signed_in)
-                      else "A member of the site signed in with this name.")
+            reason = (
+                "You opened the chat in another tab or window."
+                if holder.sid == member.sid or (identity.signed_in and holder.signed_in)
+                else "A member of the site signed in with this name."
+            )
             await self.bus.publish(Disconnect(holder.name, Close.REPLACED, reason, holder.conn))
             member = member.with_changes(op=holder.op or member.op) if holder.sid == member.sid else member
         self.outlets[identity.name] = outlet
@@ -152,8 +158,7 @@ class Room:
             return
         limit = self.settings.limits.max_message_length
         if len(text) > limit:
-            raise FrameError(f"Your message is {len(text)} characters long; the limit is {limit}. "
-                             "It was not sent.")
+            raise FrameError(f"Your message is {len(text)} characters long; the limit is {limit}. It was not sent.")
         sender = self.roster.get(outlet.identity.name)
         if sender is None:
             raise FrameError("You are not in the room any more.")
@@ -177,8 +182,11 @@ class Room:
             raise FrameError("You cannot send a direct message to yourself.")
         if other not in self.roster:
             if other in outlet.threads:
-                outlet.send_html(self.render.server_line(
-                    self.render.thread_log(other), f"{other} has left the room; your message was not sent."))
+                outlet.send_html(
+                    self.render.server_line(
+                        self.render.thread_log(other), f"{other} has left the room; your message was not sent."
+                    )
+                )
             raise FrameError(f"{other} is not in the room; your message was not sent.")
         item = self.render.message_item(sender=sender, text=text)
         self._deliver_direct(outlet, other, item)
@@ -278,8 +286,7 @@ class Room:
 
     def _on_joined(self, member: Member) -> None:
         before = self._roster_put(member)
-        row = (self.render.who_insert(self._rows[member.name], before)
-               + self.render.who_count(len(self.roster)))
+        row = self.render.who_insert(self._rows[member.name], before) + self.render.who_count(len(self.roster))
         presence = self.render.presence(self.settings.default_channel, member.name, joined=True)
         self.broadcast(row + presence, skip=member.name)
         outlet = self.outlets.get(member.name)
@@ -299,8 +306,11 @@ class Room:
         if member is None or member.conn != conn:
             return
         self._roster_drop(name)
-        html = (self.render.who_remove(name) + self.render.who_count(len(self.roster))
-                + self.render.presence(self.settings.default_channel, name, joined=False))
+        html = (
+            self.render.who_remove(name)
+            + self.render.who_count(len(self.roster))
+            + self.render.presence(self.settings.default_channel, name, joined=False)
+        )
         self.broadcast(html)
         closed = self.render.thread_close(name)
         gone = self.render.server_line(self.render.thread_log(name), f"{name} has left the room.")
@@ -349,8 +359,7 @@ class Room:
 
     def _site_member_spelled_like(self, name: str) -> bool:
         """A signed-in member present under `name` in another letter case."""
-        return any(other != name and self.roster[other].signed_in
-                   for other in self._names_folded_as(name.casefold()))
+        return any(other != name and self.roster[other].signed_in for other in self._names_folded_as(name.casefold()))
 
     def unique_name(self, wanted: str) -> str:
         """`wanted`, or `wanted2`, `wanted3`... whichever nobody present is using."""
@@ -360,4 +369,3 @@ class Room:
         while self._names_folded_as(f"{wanted}{number}".casefold()):
             number += 1
         return f"{wanted}{number}"
-

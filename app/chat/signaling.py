@@ -23,8 +23,13 @@ from app.chat.protocol import FrameError
 
 # What each frame becomes for its recipient.
 SIGNALS: dict[type[SignalFrame], str] = {
-    OpenFeed: "ring", Watching: "watch", NotWatching: "unwatch", SessionDescription: "sdp",
-    IceCandidate: "candidate", HangUp: "hangup"}
+    OpenFeed: "ring",
+    Watching: "watch",
+    NotWatching: "unwatch",
+    SessionDescription: "sdp",
+    IceCandidate: "candidate",
+    HangUp: "hangup",
+}
 MAX_SDP_CHARS = 32_000
 MAX_CANDIDATE_CHARS = 1_000
 MAX_TOKEN_CHARS = 256
@@ -115,8 +120,7 @@ def _feed(frame: SignalFrame, sender: str, target: str) -> str:
         return target
     feed = frame.feed
     if feed not in (sender, target):
-        raise FrameError("A webcam frame must be about your own camera or the camera of the person "
-                         "you send it to.")
+        raise FrameError("A webcam frame must be about your own camera or the camera of the person you send it to.")
     return feed
 
 
@@ -133,8 +137,9 @@ def _description(value: dict[str, Any]) -> dict[str, str]:
     if kind not in SDP_TYPES or not isinstance(sdp, str):
         raise FrameError("That is not a WebRTC session description (it needs a type and an sdp).")
     if len(sdp) > MAX_SDP_CHARS:
-        raise FrameError(f"That session description is too large ({len(sdp)} characters; "
-                         f"the limit is {MAX_SDP_CHARS}).")
+        raise FrameError(
+            f"That session description is too large ({len(sdp)} characters; the limit is {MAX_SDP_CHARS})."
+        )
     return {"type": kind, "sdp": sdp}
 
 
@@ -143,8 +148,9 @@ def _candidate(value: dict[str, Any]) -> dict[str, Any]:
     if not isinstance(text, str):
         raise FrameError("That is not an ICE candidate (it needs a candidate string).")
     if len(text) > MAX_CANDIDATE_CHARS:
-        raise FrameError(f"That ICE candidate is too large ({len(text)} characters; "
-                         f"the limit is {MAX_CANDIDATE_CHARS}).")
+        raise FrameError(
+            f"That ICE candidate is too large ({len(text)} characters; the limit is {MAX_CANDIDATE_CHARS})."
+        )
     mid, index, fragment = value.get("sdpMid"), value.get("sdpMLineIndex"), value.get("usernameFragment")
     if not _short_text_or_none(mid) or not _short_text_or_none(fragment):
         raise FrameError("The ICE candidate's sdpMid and usernameFragment must be short strings.")

@@ -19,8 +19,12 @@ if TYPE_CHECKING:
 D = TypeVar("D", bound="DataclassInstance")
 
 VALUE_NAMES = {str: "a string", bool: "true or false", int: "a whole number", float: "a number"}
-LIST_NAMES = {str: "a list of strings", bool: "a list of true/false values", int: "a list of whole numbers",
-              float: "a list of numbers"}
+LIST_NAMES = {
+    str: "a list of strings",
+    bool: "a list of true/false values",
+    int: "a list of whole numbers",
+    float: "a list of numbers",
+}
 
 
 class Invalid(Exception):
@@ -105,5 +109,8 @@ def _tables(kind: type, raw: object, at: KeyPath) -> tuple[object, ...]:
 
 
 CONVERTERS: dict[str, Callable[[Any, object, KeyPath], object]] = {
-    "value": _value, "list": _list, "table": _table, "tables": _tables,
+    "value": _value,
+    "list": _list,
+    "table": _table,
+    "tables": _tables,
 }

@@ -49,9 +49,14 @@ def url_scheme(*schemes: str, message: str) -> Check[str]:
 def is_origin(value: str) -> bool:
     """`scheme://host[:port]`, http or https, nothing after it but an optional `/`."""
     parts = urlsplit(value)
-    return (parts.scheme in ("http", "https") and bool(parts.hostname)
-            and parts.path in ("", "/") and not parts.query and not parts.fragment
-            and value.rstrip("/") == f"{parts.scheme}://{parts.netloc}")
+    return (
+        parts.scheme in ("http", "https")
+        and bool(parts.hostname)
+        and parts.path in ("", "/")
+        and not parts.query
+        and not parts.fragment
+        and value.rstrip("/") == f"{parts.scheme}://{parts.netloc}"
+    )
 
 
 def origin(value: str) -> str | None:
@@ -105,4 +110,3 @@ def all_of(*checks: Check[T]) -> Check[T]:
         return None
 
     return check
-

@@ -143,5 +143,7 @@ def kind_of(annotation: Any, where: str) -> Kind:
             return Kind("list", item)
         if dataclasses.is_dataclass(item) and isinstance(item, type):
             return Kind("tables", item)
-    raise TypeError(f"{where}: a setting must be str, int, float, bool, a settings dataclass, "
-                    f"or a tuple[..., ...] of one of them, not {annotation!r}")
+    raise TypeError(
+        f"{where}: a setting must be str, int, float, bool, a settings dataclass, "
+        f"or a tuple[..., ...] of one of them, not {annotation!r}"
+    )

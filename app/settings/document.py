@@ -96,4 +96,3 @@ def add_missing(container: MutableMapping[str, Any], defaults: object) -> bool:
             container[item.spec.key] = new_secret()
             changed = True
     return changed
-

@@ -4,10 +4,6 @@ This is the file to edit to add a setting (see the package docstring for how). T
 the fields is the order of the written file and of docs/settings.md.
 """
 
-# RUF009 warns of a call whose result every instance would share; `table()` is a
-# default_factory, and every settings dataclass is frozen.
-# ruff: noqa: RUF009
-
 from __future__ import annotations
 
 import re
@@ -29,12 +25,16 @@ DEFAULT_WELCOME = (
 class Channel:
     """One public channel: one `[[PublicChannels]]` table."""
 
-    id: str = required("ID", "Unique id of the channel (letters, digits, - and _).",
-                       check=matches(r"[A-Za-z0-9_-]{1,64}", "must be 1-64 letters, digits, - or _"))
+    id: str = required(
+        "ID",
+        "Unique id of the channel (letters, digits, - and _).",
+        check=matches(r"[A-Za-z0-9_-]{1,64}", "must be 1-64 letters, digits, - or _"),
+    )
     name: str = required("Name", "Display name of the channel.", check=not_blank)
     icon: str = setting("Icon", "", "Optional Font Awesome class, for example 'fa fa-gavel'.")
-    welcome_messages: tuple[str, ...] = setting("WelcomeMessages", (),
-                                                "Markdown messages from ChatServer shown on entry.")
+    welcome_messages: tuple[str, ...] = setting(
+        "WelcomeMessages", (), "Markdown messages from ChatServer shown on entry."
+    )
 
 
 def at_least_one_channel(channels: tuple[Channel, ...]) -> str | None:
@@ -60,9 +60,12 @@ def ice_url(url: str) -> str | None:
 
 @dataclass(frozen=True)
 class TURNSettings:
-    urls: tuple[str, ...] = setting("URLs", ("stun:stun.l.google.com:19302",),
-                                    "ICE server URLs (stun: or turn:) given to browsers for WebRTC.",
-                                    check=each(ice_url))
+    urls: tuple[str, ...] = setting(
+        "URLs",
+        ("stun:stun.l.google.com:19302",),
+        "ICE server URLs (stun: or turn:) given to browsers for WebRTC.",
+        check=each(ice_url),
+    )
     username: str = setting("Username", "", "TURN username, if your TURN server needs one.")
     credential: str = setting("Credential", "", "TURN credential, if your TURN server needs one.")
 
@@ -78,55 +81,83 @@ class TURNSettings:
 
 @dataclass(frozen=True)
 class Limits:
-    max_message_length: int = setting("MaxMessageLength", 2000, "Longest chat message, in characters.",
-                                      check=positive)
-    max_frame_bytes: int = setting("MaxFrameBytes", 65536,
-                                   "Largest frame a browser may send on the socket, in bytes.", check=positive)
-    max_username_length: int = setting("MaxUsernameLength", 32, "Longest guest username, in characters.",
-                                       check=positive)
-    messages_per_second: float = setting("MessagesPerSecond", 10.0,
-                                         "Chat messages a user may send per second, sustained.", check=positive)
-    message_burst: int = setting("MessageBurst", 20, "Chat messages a user may send in a quick burst.",
-                                 check=positive)
-    frames_per_second: float = setting("FramesPerSecond", 60.0,
-                                       "Frames of any kind a socket may send per second, sustained.", check=positive)
-    frame_burst: int = setting("FrameBurst", 120, "Frames of any kind a socket may send in a quick burst.",
-                               check=positive)
+    max_message_length: int = setting("MaxMessageLength", 2000, "Longest chat message, in characters.", check=positive)
+    max_frame_bytes: int = setting(
+        "MaxFrameBytes", 65536, "Largest frame a browser may send on the socket, in bytes.", check=positive
+    )
+    max_username_length: int = setting(
+        "MaxUsernameLength", 32, "Longest guest username, in characters.", check=positive
+    )
+    messages_per_second: float = setting(
+        "MessagesPerSecond", 10.0, "Chat messages a user may send per second, sustained.", check=positive
+    )
+    message_burst: int = setting("MessageBurst", 20, "Chat messages a user may send in a quick burst.", check=positive)
+    frames_per_second: float = setting(
+        "FramesPerSecond", 60.0, "Frames of any kind a socket may send per second, sustained.", check=positive
+    )
+    frame_burst: int = setting(
+        "FrameBurst", 120, "Frames of any kind a socket may send in a quick burst.", check=positive
+    )
     send_queue_frames: int = setting(
-        "SendQueueFrames", 4096,
-        "Frames queued for a client whose socket is not taking data, before it is disconnected.", check=positive)
+        "SendQueueFrames",
+        4096,
+        "Frames queued for a client whose socket is not taking data, before it is disconnected.",
+        check=positive,
+    )
     send_queue_bytes: int = setting(
-        "SendQueueBytes", 8 * 1024 * 1024,
+        "SendQueueBytes",
+        8 * 1024 * 1024,
         "Text held for a client whose socket is not taking data (queued or being sent; "
-        "characters, which is bytes for ASCII), before it is disconnected.", check=positive)
+        "characters, which is bytes for ASCII), before it is disconnected.",
+        check=positive,
+    )
     send_timeout_seconds: float = setting(
-        "SendTimeoutSeconds", 10.0,
-        "A send to a client blocked this long means it stopped reading: it is disconnected.", check=positive)
+        "SendTimeoutSeconds",
+        10.0,
+        "A send to a client blocked this long means it stopped reading: it is disconnected.",
+        check=positive,
+    )
     socket_send_buffer: int = setting(
-        "SocketSendBuffer", 256 * 1024,
+        "SocketSendBuffer",
+        256 * 1024,
         "Kernel send buffer of each client socket in bytes (SO_SNDBUF; Linux doubles it): "
-        "a client that stops reading is noticed after this much, not megabytes.", check=positive)
+        "a client that stops reading is noticed after this much, not megabytes.",
+        check=positive,
+    )
     ping_interval_seconds: float = setting(
-        "PingIntervalSeconds", 20.0, "WebSocket keep-alive ping interval (0 turns pings off).", check=zero_means_off)
+        "PingIntervalSeconds", 20.0, "WebSocket keep-alive ping interval (0 turns pings off).", check=zero_means_off
+    )
     coalesce_milliseconds: float = setting(
-        "CoalesceMilliseconds", 40.0,
+        "CoalesceMilliseconds",
+        40.0,
         "Under load, each client gets at most one frame per this many milliseconds, "
-        "carrying everything since the last (0: a frame per update).", check=zero_means_off)
+        "carrying everything since the last (0: a frame per update).",
+        check=zero_means_off,
+    )
 
 
 @dataclass(frozen=True)
 class RedisSettings:
-    url: str = setting("URL", "", "redis://host:port/db to join several processes into one chat; "
-                       "empty for one process.", env="BARERTC_REDIS_URL",
-                       check=url_scheme("redis", "rediss", "unix", message="must be a redis:// URL"))
-    prefix: str = setting("Prefix", "barertc",
-                          "Starts every Redis key and the pub/sub channel; "
-                          "chats sharing one Redis need different ones.",
-                          check=matches(r"[A-Za-z0-9_.:-]{1,64}", "must be 1-64 letters, digits, or _ . : -"))
-    heartbeat_seconds: float = setting("HeartbeatSeconds", 5.0,
-                                       "How often each process tells Redis it is alive; a process that stops "
-                                       "takes its users out of the who list within about four times this.",
-                                       check=positive)
+    url: str = setting(
+        "URL",
+        "",
+        "redis://host:port/db to join several processes into one chat; empty for one process.",
+        env="BARERTC_REDIS_URL",
+        check=url_scheme("redis", "rediss", "unix", message="must be a redis:// URL"),
+    )
+    prefix: str = setting(
+        "Prefix",
+        "barertc",
+        "Starts every Redis key and the pub/sub channel; chats sharing one Redis need different ones.",
+        check=matches(r"[A-Za-z0-9_.:-]{1,64}", "must be 1-64 letters, digits, or _ . : -"),
+    )
+    heartbeat_seconds: float = setting(
+        "HeartbeatSeconds",
+        5.0,
+        "How often each process tells Redis it is alive; a process that stops "
+        "takes its users out of the who list within about four times this.",
+        check=positive,
+    )
 
 
 def known_version(version: int) -> str | None:
@@ -137,31 +168,47 @@ def known_version(version: int) -> str | None:
 class Settings:
     """The whole of settings.toml, validated."""
 
-    version: int = setting("Version", CURRENT_VERSION, "Settings file format version; do not edit.",
-                           check=known_version)
+    version: int = setting(
+        "Version", CURRENT_VERSION, "Settings file format version; do not edit.", check=known_version
+    )
     title: str = setting("Title", "BareRTC", "The page title.")
-    branding: str = setting("Branding", "BareRTC",
-                            "The name shown in the top bar; HTML allowed (it is your own markup).")
-    website_url: str = setting("WebsiteURL", "https://www.example.com",
-                               "Your main website; relative JWT image and profile URLs are joined to it.",
-                               check=url_scheme("http", "https", message="must be an http:// or https:// URL"))
-    use_x_forwarded_for: bool = setting("UseXForwardedFor", False,
-                                        "Behind a proxy: take the client IP from X-Real-IP / X-Forwarded-For.")
+    branding: str = setting(
+        "Branding", "BareRTC", "The name shown in the top bar; HTML allowed (it is your own markup)."
+    )
+    website_url: str = setting(
+        "WebsiteURL",
+        "https://www.example.com",
+        "Your main website; relative JWT image and profile URLs are joined to it.",
+        check=url_scheme("http", "https", message="must be an http:// or https:// URL"),
+    )
+    use_x_forwarded_for: bool = setting(
+        "UseXForwardedFor", False, "Behind a proxy: take the client IP from X-Real-IP / X-Forwarded-For."
+    )
     cors_hosts: tuple[str, ...] = setting(
-        "CORSHosts", ("https://www.example.com",),
-        "Origins (scheme://host[:port]) allowed to call /api/statistics and open /ws.", check=each(origin))
+        "CORSHosts",
+        ("https://www.example.com",),
+        "Origins (scheme://host[:port]) allowed to call /api/statistics and open /ws.",
+        check=each(origin),
+    )
     permit_nsfw: bool = setting("PermitNSFW", False, "Allow broadcasters to mark their camera NSFW.")
-    session_secret: str = secret("SessionSecret",
-                                 "Signs the session cookie; generated on first run; share it between workers.")
-    jwt: JWTSettings = table("JWT", JWTSettings,
-                             "Members of your website signed in with a JSON Web Token (see the README).",
-                             check=key_when_enabled)
+    session_secret: str = secret(
+        "SessionSecret", "Signs the session cookie; generated on first run; share it between workers."
+    )
+    jwt: JWTSettings = table(
+        "JWT",
+        JWTSettings,
+        "Members of your website signed in with a JSON Web Token (see the README).",
+        check=key_when_enabled,
+    )
     public_channels: tuple[Channel, ...] = setting(
         "PublicChannels",
-        (Channel("lobby", "Lobby", "fa fa-gavel", DEFAULT_WELCOME),
-         Channel("offtopic", "Off Topic", "", ("Welcome to the Off Topic channel!",))),
+        (
+            Channel("lobby", "Lobby", "fa fa-gavel", DEFAULT_WELCOME),
+            Channel("offtopic", "Off Topic", "", ("Welcome to the Off Topic channel!",)),
+        ),
         "The public channels; the first one is the default.",
-        check=all_of(at_least_one_channel, unique("ID")))
+        check=all_of(at_least_one_channel, unique("ID")),
+    )
     turn: TURNSettings = table("TURN", TURNSettings, "The STUN and TURN servers browsers use for webcams.")
     limits: Limits = table("Limits", Limits, "What one browser may send, and how long a slow one is waited for.")
     redis: RedisSettings = table("Redis", RedisSettings, "Several processes or hosts joined into one chat.")

@@ -55,8 +55,10 @@ def rows(table: object | None = None, prefix: str = "") -> list[Row]:
 
 def _item_rows(item: Declared, prefix: str) -> list[Row]:
     """The keys of one table of an array of tables, with the defaults a left-out key takes."""
-    return [Row(prefix + key.spec.key, _shown_default(key, key.default), key.spec.full_help())
-            for key in declared(item.kind.type)]
+    return [
+        Row(prefix + key.spec.key, _shown_default(key, key.default), key.spec.full_help())
+        for key in declared(item.kind.type)
+    ]
 
 
 def _shown_default(item: Declared, value: object) -> str:

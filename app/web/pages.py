@@ -56,8 +56,14 @@ async def index() -> ResponseReturnValue:
     room = chat_state().room
     members = room.members()
     rows = Markup("".join(room.who_rows()))
-    return page("chat.html", me=identity, me_key=dom_key(identity.name), members=members, rows=rows,
-                flashes=get_flashed_messages())
+    return page(
+        "chat.html",
+        me=identity,
+        me_key=dom_key(identity.name),
+        members=members,
+        rows=rows,
+        flashes=get_flashed_messages(),
+    )
 
 
 async def _sign_in_with_token(token: str) -> ResponseReturnValue:
@@ -68,21 +74,34 @@ async def _sign_in_with_token(token: str) -> ResponseReturnValue:
         identity = token_identity(token, settings)
     except SignInError as error:
         log.info("%s refused a sign-in token: %s", client_ip(request, settings), str(error).split(".")[0])
-        return page("error.html", 403, heading="Cannot sign you in", message=str(error),
-                    guest_link=not settings.jwt.strict)
+        return page(
+            "error.html", 403, heading="Cannot sign you in", message=str(error), guest_link=not settings.jwt.strict
+        )
     if (until := await state.room.banned_until(identity.name)) is not None:
-        return page("error.html", 403, heading="Banned", message=(
-            f"You are banned from this chat for another {duration_words(until - time.time())}."))
+        return page(
+            "error.html",
+            403,
+            heading="Banned",
+            message=(f"You are banned from this chat for another {duration_words(until - time.time())}."),
+        )
     session["identity"] = identity.to_session()
     session.permanent = True
-    log.info("%s signed in with a token as %r%s", client_ip(request, settings), identity.name,
-             " (operator)" if identity.op else "")
+    log.info(
+        "%s signed in with a token as %r%s",
+        client_ip(request, settings),
+        identity.name,
+        " (operator)" if identity.op else "",
+    )
     return redirect(url_for("pages.index"), 303)
 
 
 def _members_only_page() -> Response:
-    return page("error.html", 403, heading="Members only",
-                message="This chat is for members of the website. Please enter it from there.")
+    return page(
+        "error.html",
+        403,
+        heading="Members only",
+        message="This chat is for members of the website. Please enter it from there.",
+    )
 
 
 @blueprint.post("/login")

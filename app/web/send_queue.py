@@ -79,8 +79,14 @@ IMMEDIATE = PacingClock(0.0)
 
 
 class SendQueue:
-    def __init__(self, max_frames: int, max_chars: int, send_timeout: float,
-                 on_overflow: Callable[[], None] = lambda: None, clock: PacingClock = IMMEDIATE) -> None:
+    def __init__(
+        self,
+        max_frames: int,
+        max_chars: int,
+        send_timeout: float,
+        on_overflow: Callable[[], None] = lambda: None,
+        clock: PacingClock = IMMEDIATE,
+    ) -> None:
         self.max_frames = max_frames
         self.max_chars = max_chars
         self.send_timeout = send_timeout
@@ -99,8 +105,9 @@ class SendQueue:
             return False
         self.pending_chars += len(text)
         self._items.append(text if kind == HTML else _Data(text))
-        if self.blocked_since is not None and (len(self._items) > self.max_frames
-                                               or self.pending_chars > self.max_chars):
+        if self.blocked_since is not None and (
+            len(self._items) > self.max_frames or self.pending_chars > self.max_chars
+        ):
             self.cut_off()
             return False
         if not self._scheduled:
@@ -142,8 +149,7 @@ class SendQueue:
             return str(text), len(text), 1
         html, size = [text], len(text)
         items = self._items
-        while (len(html) < due and items and not isinstance(items[0], _Data)
-               and size + len(items[0]) <= JOIN_LIMIT):
+        while len(html) < due and items and not isinstance(items[0], _Data) and size + len(items[0]) <= JOIN_LIMIT:
             text = items.popleft()
             html.append(text)
             size += len(text)

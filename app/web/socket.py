@@ -38,8 +38,9 @@ class Connection:
         self.identity = identity
         self.conn_id = uuid.uuid4().hex
         self.threads: set[str] = set()
-        self.queue = SendQueue(limits.send_queue_frames, limits.send_queue_bytes, limits.send_timeout_seconds,
-                               self._cut_off, clock)
+        self.queue = SendQueue(
+            limits.send_queue_frames, limits.send_queue_bytes, limits.send_timeout_seconds, self._cut_off, clock
+        )
         self.writer: asyncio.Task[None] | None = None
         self._done = asyncio.Event()
 

@@ -15,9 +15,15 @@ from tests.support import ROOT, Server, running_server
 CHROMIUM = "/usr/bin/chromium"
 ARTIFACTS = ROOT / "test-artifacts"
 CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-    "--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--use-fake-device-for-media-stream",
+    "--use-fake-ui-for-media-stream",
     "--disable-features=WebRtcHideLocalIpsWithMdns",
 ]
 
@@ -52,11 +58,13 @@ def new_user(browser: Browser, chat_server: Server) -> Iterator[UserFactory]:
     """`new_user("alice")` → a signed-in page in its own browser context (own cookies)."""
     contexts: list[BrowserContext] = []
 
-    def make(name: str, *, server: Server | None = None, viewport: tuple[int, int] = (1280, 800),
-             enter: bool = True) -> Page:
+    def make(
+        name: str, *, server: Server | None = None, viewport: tuple[int, int] = (1280, 800), enter: bool = True
+    ) -> Page:
         base = (server or chat_server).url
-        context = browser.new_context(base_url=base, viewport={"width": viewport[0], "height": viewport[1]},
-                                      permissions=["camera", "microphone"])
+        context = browser.new_context(
+            base_url=base, viewport={"width": viewport[0], "height": viewport[1]}, permissions=["camera", "microphone"]
+        )
         contexts.append(context)
         page = context.new_page()
         page.set_default_timeout(10_000)

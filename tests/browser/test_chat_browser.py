@@ -55,8 +55,10 @@ def test_the_chat_page_loads_without_a_failed_request_or_script_error(new_user: 
     alice = new_user("alice", enter=False)
     failed: list[str] = []
     errors: list[str] = []
-    alice.on("response", lambda response: failed.append(f"{response.status} {response.url}")
-             if response.status >= 400 else None)
+    alice.on(
+        "response",
+        lambda response: failed.append(f"{response.status} {response.url}") if response.status >= 400 else None,
+    )
     alice.on("pageerror", lambda error: errors.append(str(error)))
     alice.get_by_label("Username").fill("alice")
     alice.get_by_role("button", name="Enter chat").click()
@@ -84,7 +86,8 @@ def test_who_list_changes_that_reach_a_page_in_one_frame_all_apply(new_user: Use
         eve.close()
         expect(who.locator(".who-name")).to_have_text(["bob", "carol", "dave", "zoe"], timeout=15_000)
         expect(carol.get_by_role("region", name="Who's online").locator(".who-name")).to_have_text(
-            ["bob", "carol", "dave", "zoe"])
+            ["bob", "carol", "dave", "zoe"]
+        )
 
 
 def test_a_dm_typed_before_the_thread_opens_goes_to_that_person_not_the_channel(new_user: UserFactory) -> None:

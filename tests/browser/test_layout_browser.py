@@ -49,9 +49,11 @@ def assert_fits_the_screen(page: Page) -> None:
 
 
 def a_little_conversation(alice: Page, bob: Page) -> None:
-    for page, text in ((alice, "Hi everyone! Is the **camera** working for you?"),
-                       (bob, "Hello alice, yes it is. Nice to see you here."),
-                       (alice, "Great. I will be around all evening: _come and say hi_.")):
+    for page, text in (
+        (alice, "Hi everyone! Is the **camera** working for you?"),
+        (bob, "Hello alice, yes it is. Nice to see you here."),
+        (alice, "Great. I will be around all evening: _come and say hi_."),
+    ):
         page.get_by_label("Message").fill(text)
         page.get_by_label("Message").press("Enter")
     expect(alice.get_by_role("log", name="Lobby")).to_contain_text("come and say hi")
@@ -216,7 +218,8 @@ def test_everything_is_reachable_with_tab_and_focus_is_visible(new_user: UserFac
 
 @pytest.mark.parametrize(("size", "viewport"), [("desktop", DESKTOP), ("phone", PHONE)])
 def test_webcam_panels_sit_above_the_messages_and_can_be_minimised(
-        new_user: UserFactory, size: str, viewport: tuple[int, int]) -> None:
+    new_user: UserFactory, size: str, viewport: tuple[int, int]
+) -> None:
     alice = new_user("alice", viewport=viewport)
     carol = new_user("carol", viewport=viewport)
     bob = new_user("bob", viewport=viewport)

@@ -168,14 +168,18 @@ def test_without_permit_nsfw_the_option_is_not_offered(new_user: UserFactory) ->
     expect(alice.get_by_role("checkbox", name="Microphone")).to_be_visible()
 
 
-@pytest.mark.parametrize(("flags", "message"), [
-    # A camera exists but the person said no (no fake "allow" UI, no permission granted).
-    (["--use-fake-device-for-media-stream"], "The camera was not allowed."),
-    # No camera at all on this machine.
-    (["--use-fake-ui-for-media-stream"], "No camera was found on this device."),
-])
-def test_a_refused_or_missing_camera_is_explained(playwright: Playwright, chat_server: Server,
-                                                  flags: list[str], message: str) -> None:
+@pytest.mark.parametrize(
+    ("flags", "message"),
+    [
+        # A camera exists but the person said no (no fake "allow" UI, no permission granted).
+        (["--use-fake-device-for-media-stream"], "The camera was not allowed."),
+        # No camera at all on this machine.
+        (["--use-fake-ui-for-media-stream"], "No camera was found on this device."),
+    ],
+)
+def test_a_refused_or_missing_camera_is_explained(
+    playwright: Playwright, chat_server: Server, flags: list[str], message: str
+) -> None:
     args = [arg for arg in CHROMIUM_ARGS if "media-stream" not in arg] + flags
     browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=args)
     try:

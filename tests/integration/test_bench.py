@@ -33,8 +33,15 @@ def bench_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
 
 
 def options(server: Server, **overrides: object) -> Options:
-    fields: dict[str, object] = {"target": Target.from_url(server.url), "n": N, "senders": 2,
-                                 "messages": 20, "timeout": 20.0, "quiet": True, **overrides}
+    fields: dict[str, object] = {
+        "target": Target.from_url(server.url),
+        "n": N,
+        "senders": 2,
+        "messages": 20,
+        "timeout": 20.0,
+        "quiet": True,
+        **overrides,
+    }
     return Options(**fields)  # type: ignore[arg-type]
 
 
@@ -73,8 +80,10 @@ async def test_slow_reader_is_cut_off_and_nobody_else_waits(bench_server: Server
 
 
 def test_report_takes_the_median_of_runs() -> None:
-    rows: list[dict[str, object]] = [{"scenario": "steady", "run": i, "p99_ms": p, "slow_disconnected": True}
-                                     for i, p in enumerate([30.0, 10.0, 20.0], 1)]
+    rows: list[dict[str, object]] = [
+        {"scenario": "steady", "run": i, "p99_ms": p, "slow_disconnected": True}
+        for i, p in enumerate([30.0, 10.0, 20.0], 1)
+    ]
     median = median_row(rows)
     assert median["p99_ms"] == 20.0 and median["run"] == "median" and median["slow_disconnected"] is True
     assert "p99_ms" in table([*rows, median]).splitlines()[0]
@@ -83,8 +92,24 @@ def test_report_takes_the_median_of_runs() -> None:
 def test_fresh_starts_a_server_for_each_run_and_stops_it(tmp_path: Path) -> None:
     port = free_port()
     out = tmp_path / "storm.json"
-    assert bench_main(["storm", "--url", f"http://127.0.0.1:{port}", "--n", "5", "--repeat", "2",
-                       "--fresh", "--quiet", "--out", str(out)]) == 0
+    assert (
+        bench_main(
+            [
+                "storm",
+                "--url",
+                f"http://127.0.0.1:{port}",
+                "--n",
+                "5",
+                "--repeat",
+                "2",
+                "--fresh",
+                "--quiet",
+                "--out",
+                str(out),
+            ]
+        )
+        == 0
+    )
     runs = json.loads(out.read_text())["runs"]
     assert [run["delivered"] for run in runs] == [5, 5]
     assert all(isinstance(run["rss_connected_mb"], float) for run in runs)  # each run found its server

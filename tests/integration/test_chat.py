@@ -133,8 +133,13 @@ async def test_a_taken_name_is_made_unique_and_the_user_is_told(server: Server) 
 
 
 async def test_bad_usernames_get_a_clear_message_next_to_the_field(server: Server) -> None:
-    cases = {"": "Please choose a username", "   ": "Please choose a username", "x" * 40: "too long",
-             "@alice": "cannot start with @", "bad\x07name": "cannot be shown"}
+    cases = {
+        "": "Please choose a username",
+        "   ": "Please choose a username",
+        "x" * 40: "too long",
+        "@alice": "cannot start with @",
+        "bad\x07name": "cannot be shown",
+    }
     for name, message in cases.items():
         response = httpx.post(server.url + "/login", data={"username": name})
         assert response.status_code == 400
@@ -252,9 +257,13 @@ def _stalled_socket(server: Server, cookie: str) -> socket.socket:
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
     sock.connect(("127.0.0.1", server.port))
     key = base64.b64encode(os.urandom(16)).decode()
-    sock.sendall((f"GET /ws HTTP/1.1\r\nHost: 127.0.0.1:{server.port}\r\nUpgrade: websocket\r\n"
-                  f"Connection: Upgrade\r\nSec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n"
-                  f"Origin: {server.url}\r\nCookie: barertc_session={cookie}\r\n\r\n").encode())
+    sock.sendall(
+        (
+            f"GET /ws HTTP/1.1\r\nHost: 127.0.0.1:{server.port}\r\nUpgrade: websocket\r\n"
+            f"Connection: Upgrade\r\nSec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n"
+            f"Origin: {server.url}\r\nCookie: barertc_session={cookie}\r\n\r\n"
+        ).encode()
+    )
     response = b""
     while not response.endswith(b"\r\n\r\n"):  # read the handshake only, not a frame
         response += sock.recv(1)
@@ -263,9 +272,15 @@ def _stalled_socket(server: Server, cookie: str) -> socket.socket:
 
 
 async def test_a_client_that_never_reads_is_cut_off_and_others_keep_receiving(tmp_path: Path) -> None:
-    limits = {"SendTimeoutSeconds": 5.0, "MessagesPerSecond": 1000.0, "MessageBurst": 1000,
-              "FramesPerSecond": 1000.0, "FrameBurst": 1000, "MaxMessageLength": 30000,
-              "MaxFrameBytes": 100000}
+    limits = {
+        "SendTimeoutSeconds": 5.0,
+        "MessagesPerSecond": 1000.0,
+        "MessageBurst": 1000,
+        "FramesPerSecond": 1000.0,
+        "FrameBurst": 1000,
+        "MaxMessageLength": 30000,
+        "MaxFrameBytes": 100000,
+    }
     with running_server(tmp_path, Limits=limits) as server:
         alice, bob = [await ChatClient.join(server.url, n) for n in ("alice", "bob")]
         cookie, _ = await asyncio.to_thread(sign_in, server.url, "sloth")
@@ -300,7 +315,7 @@ async def test_idle_sockets_get_keep_alive_pings(tmp_path: Path) -> None:
 
         def opcodes_until_ping() -> list[int]:
             opcodes: list[int] = []
-            while 1 not in opcodes or 9 not in opcodes[opcodes.index(1):]:
+            while 1 not in opcodes or 9 not in opcodes[opcodes.index(1) :]:
                 first, second = read_exactly(2)
                 length = second & 0x7F
                 if length >= 126:

@@ -41,6 +41,7 @@ def row(name: str) -> str:
 
 # --- hostile tokens -------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("method", ["GET", "POST"])
 @pytest.mark.parametrize("name", list(hostile_tokens()))
 def test_a_bad_token_is_refused_with_a_plain_403_and_never_logged(mixed: Server, name: str, method: str) -> None:
@@ -67,6 +68,7 @@ def test_post_without_a_token_is_refused(mixed: Server) -> None:
 
 # --- the three modes ------------------------------------------------------------------
 
+
 def test_strict_mode_lets_in_only_a_valid_token(strict: Server) -> None:
     page = httpx.get(strict.url + "/")
     assert page.status_code == 403
@@ -79,8 +81,11 @@ def test_strict_mode_lets_in_only_a_valid_token(strict: Server) -> None:
     assert "as a guest" not in refused.text
     for post in (False, True):
         with httpx.Client(base_url=strict.url) as client:
-            arrived = (client.post("/", data={"jwt": token("alice")}) if post
-                       else client.get("/", params={"jwt": token("alice")}))
+            arrived = (
+                client.post("/", data={"jwt": token("alice")})
+                if post
+                else client.get("/", params={"jwt": token("alice")})
+            )
             assert arrived.status_code == 303 and arrived.headers["location"] == "/"
             chat = client.get("/")
             assert chat.status_code == 200 and 'data-me="alice"' in chat.text
@@ -102,10 +107,11 @@ async def test_strict_mode_refuses_a_guest_session_left_from_open_mode(tmp_path:
 
 
 def test_open_mode_ignores_a_token_and_drops_it_from_the_url(tmp_path: Path) -> None:
-    with running_server(tmp_path, **jwt_settings(enabled=False)) as server, \
-            httpx.Client(base_url=server.url) as client:
-        for response in (client.get("/", params={"jwt": token("alice")}),
-                         client.post("/", data={"jwt": token("alice")})):
+    with running_server(tmp_path, **jwt_settings(enabled=False)) as server, httpx.Client(base_url=server.url) as client:
+        for response in (
+            client.get("/", params={"jwt": token("alice")}),
+            client.post("/", data={"jwt": token("alice")}),
+        ):
             assert response.status_code == 303 and response.headers["location"] == "/"
         page = client.get("/").text
         assert 'name="username"' in page and "data-me" not in page
@@ -144,19 +150,21 @@ async def test_a_guest_cannot_keep_a_name_a_member_now_uses(mixed: Server) -> No
 
 # --- flair, reconnects, tabs ------------------------------------------------------------
 
+
 async def test_operator_badge_avatar_and_profile_link_show_to_everyone(mixed: Server) -> None:
     olga = await ChatClient.join_with_token(
-        mixed.url, token("olga", op=True, img="/avatars/olga.png", url="/u/olga"), post=True)
+        mixed.url, token("olga", op=True, img="/avatars/olga.png", url="/u/olga"), post=True
+    )
     guest = await ChatClient.join(mixed.url, "gus")
     listed = await guest.wait_for(lambda t: row("olga") in t)
-    olga_row = re.search(rf'<li {row("olga")}.*?</li>', listed, re.S)
+    olga_row = re.search(rf"<li {row('olga')}.*?</li>", listed, re.S)
     assert olga_row, listed
     assert 'class="who-row is-op' in olga_row.group(0)
     assert "op-badge" in olga_row.group(0)
     assert f'src="{SITE}/avatars/olga.png"' in olga_row.group(0)
     assert f'href="{SITE}/u/olga"' in olga_row.group(0)
     gus_row = await olga.wait_for(lambda t: row("gus") in t)
-    assert "op-badge" not in re.search(rf'<li {row("gus")}.*?</li>', gus_row, re.S).group(0)  # type: ignore[union-attr]
+    assert "op-badge" not in re.search(rf"<li {row('gus')}.*?</li>", gus_row, re.S).group(0)  # type: ignore[union-attr]
     await olga.say("order, please")
     said = await guest.wait_for(lambda t: "order, please" in t)
     assert f'src="{SITE}/avatars/olga.png"' in said and "op-badge" in said
@@ -167,7 +175,7 @@ async def test_operator_badge_avatar_and_profile_link_show_to_everyone(mixed: Se
 async def test_bad_flair_urls_are_dropped(mixed: Server) -> None:
     eve = await ChatClient.join_with_token(mixed.url, token("eve", img="javascript:alert(1)", url="data:text/html,x"))
     listed = await eve.wait_for(lambda t: row("eve") in t)
-    eve_row = re.search(rf'<li {row("eve")}.*?</li>', listed, re.S)
+    eve_row = re.search(rf"<li {row('eve')}.*?</li>", listed, re.S)
     assert eve_row and "javascript" not in eve_row.group(0) and "data:" not in eve_row.group(0)
     assert 'class="profile"' not in eve_row.group(0)
     await eve.leave()
@@ -203,8 +211,9 @@ async def test_a_second_tab_replaces_the_first_which_is_told_why(mixed: Server) 
 
 def test_jwt_on_without_a_key_refuses_to_start(tmp_path: Path) -> None:
     path = write_settings(tmp_path / "s.toml", JWT={"Enabled": True, "SecretKey": ""})
-    result = subprocess.run([sys.executable, "-m", "app", "--settings", str(path)], cwd=ROOT,
-                            capture_output=True, text=True, timeout=30)
+    result = subprocess.run(
+        [sys.executable, "-m", "app", "--settings", str(path)], cwd=ROOT, capture_output=True, text=True, timeout=30
+    )
     assert result.returncode == 2
     assert result.stderr.strip().count("\n") == 0
     assert "JWT.SecretKey must be set when JWT.Enabled is true" in result.stderr

@@ -19,8 +19,7 @@ from tests.tokens import SECRET, token
 
 @pytest.fixture(scope="module", params=["memory", "redis"])
 def server(tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest) -> Iterator[Server]:
-    settings: dict[str, object] = {"JWT": {"Enabled": True, "Strict": False, "SecretKey": SECRET},
-                                   "PermitNSFW": True}
+    settings: dict[str, object] = {"JWT": {"Enabled": True, "Strict": False, "SecretKey": SECRET}, "PermitNSFW": True}
     if request.param == "redis":
         settings["Redis"] = redis_settings(request.getfixturevalue("shared_redis"))
     with running_server(tmp_path_factory.mktemp("ops"), **settings) as running:
@@ -77,8 +76,9 @@ async def test_ban_holds_against_both_sign_in_paths_until_unban(server: Server) 
     assert code == 4001 and reason == "You have been banned from the chat by olga2 for 2 hours."
     await bob.connect()
     code, reason = await bob.wait_closed()
-    assert code == 4001 and re.fullmatch(r"You are banned from this chat for another (2 hours|1 hour 59 minutes)\.",
-                                         reason), reason
+    assert code == 4001 and re.fullmatch(
+        r"You are banned from this chat for another (2 hours|1 hour 59 minutes)\.", reason
+    ), reason
     guest = httpx.post(server.url + "/login", data={"username": "BOB2"})
     assert guest.status_code == 403 and "is banned from this chat for another" in guest.text
     member = httpx.get(server.url + "/", params={"jwt": token("bob2")})
@@ -149,8 +149,16 @@ async def test_nsfw_tags_the_camera_and_tells_the_broadcaster(server: Server) ->
 async def test_non_operators_get_unknown_command_and_nothing_happens(server: Server) -> None:
     bob = await ChatClient.join(server.url, "bob6")
     carol = await ChatClient.join(server.url, "carol6")
-    for line in ("/kick carol6", "/ban carol6 1", "/unban carol6", "/bans", "/op bob6", "/deop carol6",
-                 "/nsfw carol6", "/shrug"):
+    for line in (
+        "/kick carol6",
+        "/ban carol6 1",
+        "/unban carol6",
+        "/bans",
+        "/op bob6",
+        "/deop carol6",
+        "/nsfw carol6",
+        "/shrug",
+    ):
         notice = await command(bob, line, f"Unknown command {line.split()[0]}.")
         assert 'role="alert"' in notice
     await command(bob, "/help", "the other commands are for operators")

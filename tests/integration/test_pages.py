@@ -32,10 +32,17 @@ def test_about_page_links_to_the_website(tmp_path: Path) -> None:
 def test_static_assets_are_served_locally_with_cache_busting(server: Server) -> None:
     cookie_page = httpx.post(server.url + "/login", data={"username": "amy"})
     page = httpx.get(server.url + "/", cookies=cookie_page.cookies).text
-    for asset in ("vendor/htmx/htmx.min.js", "vendor/htmx/hx-ws.min.js", "vendor/bulma/bulma.min.css",
-                  "vendor/fontawesome/css/all.min.css", "css/chat.css", "js/chat.js", "img/favicon.svg"):
+    for asset in (
+        "vendor/htmx/htmx.min.js",
+        "vendor/htmx/hx-ws.min.js",
+        "vendor/bulma/bulma.min.css",
+        "vendor/fontawesome/css/all.min.css",
+        "css/chat.css",
+        "js/chat.js",
+        "img/favicon.svg",
+    ):
         start = page.index(f"/static/{asset}?v=")
-        url = page[start:page.index('"', start)]
+        url = page[start : page.index('"', start)]
         response = httpx.get(server.url + url)
         assert response.status_code == 200, url
         assert len(response.content) > 100
@@ -64,8 +71,10 @@ def test_cors_allows_listed_origins_only_and_answers_preflight(tmp_path: Path) -
     with running_server(tmp_path, CORSHosts=["https://friend.example"]) as server:
         allowed = httpx.get(server.url + "/api/statistics", headers={"Origin": "https://friend.example"})
         refused = httpx.get(server.url + "/api/statistics", headers={"Origin": "https://evil.example"})
-        preflight = httpx.options(server.url + "/api/statistics", headers={
-            "Origin": "https://friend.example", "Access-Control-Request-Method": "GET"})
+        preflight = httpx.options(
+            server.url + "/api/statistics",
+            headers={"Origin": "https://friend.example", "Access-Control-Request-Method": "GET"},
+        )
     assert allowed.headers["access-control-allow-origin"] == "https://friend.example"
     assert "Origin" in allowed.headers["vary"]
     assert "access-control-allow-origin" not in refused.headers
@@ -127,8 +136,7 @@ def test_a_restart_after_people_left_logs_no_tracebacks(tmp_path: Path) -> None:
 
 
 def run_cli(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "app", *args], cwd=cwd, capture_output=True, text=True,
-                          timeout=30)
+    return subprocess.run([sys.executable, "-m", "app", *args], cwd=cwd, capture_output=True, text=True, timeout=30)
 
 
 def test_cli_help_explains_every_option() -> None:
@@ -149,8 +157,10 @@ def test_cli_bad_address_is_one_line_and_exit_2(tmp_path: Path) -> None:
 def test_cli_invalid_settings_name_file_line_and_key(tmp_path: Path) -> None:
     path = write_settings(tmp_path / "s.toml")
     path.write_text(path.read_text().replace('Title = "BareRTC"', "Title = 12"))
-    line = path.read_text().splitlines().index(next(
-        ln for ln in path.read_text().splitlines() if ln.startswith("Title"))) + 1
+    line = (
+        path.read_text().splitlines().index(next(ln for ln in path.read_text().splitlines() if ln.startswith("Title")))
+        + 1
+    )
     result = run_cli("--settings", str(path))
     assert result.returncode == 2
     assert result.stderr.strip() == f"python -m app: error: {path}:{line}: Title must be a string"
@@ -166,7 +176,7 @@ def test_every_module_is_loaded_through_a_versioned_import_map(server: Server) -
     signed_in = httpx.post(server.url + "/login", data={"username": "amy"})
     page = httpx.get(server.url + "/", cookies=signed_in.cookies).text
     start = page.index('<script type="importmap">') + len('<script type="importmap">')
-    imports = json.loads(page[start:page.index("</script>", start)])["imports"]
+    imports = json.loads(page[start : page.index("</script>", start)])["imports"]
     modules = sorted(path.name for path in (ROOT / "app" / "static" / "js").glob("*.js") if path.name != "boot.js")
     assert sorted(key.rsplit("/", 1)[1] for key in imports) == modules
     for plain, versioned in imports.items():

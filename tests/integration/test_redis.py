@@ -35,8 +35,9 @@ def cluster(tmp_path: Path, shared_redis: RedisServer) -> Iterator[Cluster]:
     """`cluster(n)` → n server processes with the same settings (one key prefix, one Redis)."""
     servers: list[Server] = []
 
-    def start(count: int, *, redis: RedisServer = shared_redis, heartbeat: float = 1.0,
-              **overrides: object) -> list[Server]:
+    def start(
+        count: int, *, redis: RedisServer = shared_redis, heartbeat: float = 1.0, **overrides: object
+    ) -> list[Server]:
         path = write_settings(tmp_path / "settings.toml", Redis=redis_settings(redis, heartbeat), **overrides)
         started = [Server(path).start() for _ in range(count)]
         servers.extend(started)
@@ -63,6 +64,7 @@ def signal_frame(kind: str, sender: str) -> Callable[[str], bool]:
             return False
         data = json.loads(frame)
         return bool(data.get("signal") == kind and data.get("username") == sender)
+
     return matches
 
 
@@ -109,8 +111,7 @@ async def test_three_processes_relay_webcam_signals_between_exactly_two_people(c
         await client.wait_for(lambda t: 'aria-label="Watch alice"' in t)  # her camera button
     await bob.send(action="open", username="alice")
     await alice.wait_for(signal_frame("ring", "bob"))
-    await alice.send(action="sdp", username="bob", feed="alice",
-                     description={"type": "offer", "sdp": "v=0 from alice"})
+    await alice.send(action="sdp", username="bob", feed="alice", description={"type": "offer", "sdp": "v=0 from alice"})
     offer = await bob.wait_for(signal_frame("sdp", "alice"))
     assert json.loads(offer)["description"]["sdp"] == "v=0 from alice"
     await bob.send(action="candidate", username="alice", feed="alice", candidate={"candidate": "cand-from-bob"})
@@ -144,8 +145,7 @@ async def test_names_are_unique_across_processes_even_when_taken_at_the_same_mom
             outcomes.append("in")
         except AssertionError:
             outcomes.append(f"closed {client.closed}")
-    assert sorted(outcomes) == ["closed (4003, 'Someone else is now using the name zed. Please sign in again.')",
-                                "in"]
+    assert sorted(outcomes) == ["closed (4003, 'Someone else is now using the name zed. Please sign in again.')", "in"]
     assert statistics(one)["Usernames"] == ["alice", "zed"]
     for client in (alice, zed_one, zed_two):
         await client.leave()

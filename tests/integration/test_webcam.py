@@ -21,8 +21,12 @@ from tests.tokens import SECRET, token
 
 OFFER = {"type": "offer", "sdp": "v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\ns=-\r\n"}
 ANSWER = {"type": "answer", "sdp": "v=0\r\no=- 3 4 IN IP4 127.0.0.1\r\ns=-\r\n"}
-CANDIDATE = {"candidate": "candidate:1 1 udp 2122260223 127.0.0.1 50000 typ host",
-             "sdpMid": "0", "sdpMLineIndex": 0, "usernameFragment": "abcd"}
+CANDIDATE = {
+    "candidate": "candidate:1 1 udp 2122260223 127.0.0.1 50000 typ host",
+    "sdpMid": "0",
+    "sdpMLineIndex": 0,
+    "usernameFragment": "abcd",
+}
 
 
 def signals(client: ChatClient) -> list[dict[str, Any]]:
@@ -31,8 +35,7 @@ def signals(client: ChatClient) -> list[dict[str, Any]]:
 
 
 async def next_signal(client: ChatClient, kind: str, timeout: float = 5.0) -> dict[str, Any]:
-    frame = await client.wait_for(lambda text: text.startswith("{") and json.loads(text)["signal"] == kind,
-                                  timeout)
+    frame = await client.wait_for(lambda text: text.startswith("{") and json.loads(text)["signal"] == kind, timeout)
     data: dict[str, Any] = json.loads(frame)
     return data
 
@@ -80,10 +83,15 @@ async def test_extra_fields_are_not_relayed_and_the_sender_is_set_by_the_server(
     bob = await ChatClient.join(server.url, "bob")
     await bob.send(action="open", username="alice", signal="sdp", feed="carol", content="<b>hi</b>")
     assert await next_signal(alice, "ring") == {"signal": "ring", "username": "bob", "feed": "alice"}
-    await alice.send(action="sdp", username="bob", feed="alice", description={**OFFER, "onload": "x"},
-                     content="<img src=x>")
-    assert await next_signal(bob, "sdp") == {"signal": "sdp", "username": "alice", "feed": "alice",
-                                             "description": OFFER}
+    await alice.send(
+        action="sdp", username="bob", feed="alice", description={**OFFER, "onload": "x"}, content="<img src=x>"
+    )
+    assert await next_signal(bob, "sdp") == {
+        "signal": "sdp",
+        "username": "alice",
+        "feed": "alice",
+        "description": OFFER,
+    }
     for client in (alice, bob):
         await client.leave()
 
@@ -117,15 +125,32 @@ async def test_missing_fields_bad_shapes_and_oversized_sdp_are_refused(server: S
         ({"action": "candidate", "username": "bob", "candidate": CANDIDATE}, "missing the field 'feed'"),
         ({"action": "hangup", "username": "bob"}, "missing the field 'feed'"),
         ({"action": "sdp", "username": "bob", "feed": "alice", "description": "v=0"}, "must be a dict"),
-        ({"action": "sdp", "username": "bob", "feed": "alice", "description": {"sdp": "v=0"}},
-         "not a WebRTC session description"),
-        ({"action": "sdp", "username": "bob", "feed": "alice",
-          "description": {"type": "offer", "sdp": "a" * (MAX_SDP_CHARS + 1)}},
-         f"That session description is too large ({MAX_SDP_CHARS + 1} characters; the limit is {MAX_SDP_CHARS})."),
-        ({"action": "candidate", "username": "bob", "feed": "alice", "candidate": {"candidate": "c" * 2000}},
-         "That ICE candidate is too large"),
-        ({"action": "candidate", "username": "bob", "feed": "alice", "candidate": {**CANDIDATE, "sdpMLineIndex": "0"}},
-         "sdpMLineIndex must be a small whole number"),
+        (
+            {"action": "sdp", "username": "bob", "feed": "alice", "description": {"sdp": "v=0"}},
+            "not a WebRTC session description",
+        ),
+        (
+            {
+                "action": "sdp",
+                "username": "bob",
+                "feed": "alice",
+                "description": {"type": "offer", "sdp": "a" * (MAX_SDP_CHARS + 1)},
+            },
+            f"That session description is too large ({MAX_SDP_CHARS + 1} characters; the limit is {MAX_SDP_CHARS}).",
+        ),
+        (
+            {"action": "candidate", "username": "bob", "feed": "alice", "candidate": {"candidate": "c" * 2000}},
+            "That ICE candidate is too large",
+        ),
+        (
+            {
+                "action": "candidate",
+                "username": "bob",
+                "feed": "alice",
+                "candidate": {**CANDIDATE, "sdpMLineIndex": "0"},
+            },
+            "sdpMLineIndex must be a small whole number",
+        ),
     ]
     for frame, message in cases:
         await alice.send(**frame)
@@ -223,14 +248,16 @@ def chat_page(server: Server, name: str) -> str:
 
 
 def test_the_page_carries_ice_servers_and_offers_nsfw_only_when_permitted(tmp_path: Path) -> None:
-    turn = {"URLs": ["stun:stun.example.org:3478", "turn:turn.example.org:3478"],
-            "Username": "chat", "Credential": "s3cret</script>"}
+    turn = {
+        "URLs": ["stun:stun.example.org:3478", "turn:turn.example.org:3478"],
+        "Username": "chat",
+        "Credential": "s3cret</script>",
+    }
     with running_server(tmp_path, TURN=turn, PermitNSFW=True) as server:
         page = chat_page(server, "alice")
     match = re.search(r'<script type="application/json" id="ice-servers">(.*?)</script>', page, re.S)
     assert match, page
-    assert json.loads(match.group(1)) == [
-        {"urls": turn["URLs"], "username": "chat", "credential": "s3cret</script>"}]
+    assert json.loads(match.group(1)) == [{"urls": turn["URLs"], "username": "chat", "credential": "s3cret</script>"}]
     assert 'id="webcam-nsfw"' in page
     with running_server(tmp_path) as server:
         page = chat_page(server, "bob")

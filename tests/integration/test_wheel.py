@@ -86,8 +86,7 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Installed:
     venv = tmp_path_factory.mktemp("venv")
     assert not venv.is_relative_to(ROOT)
     run([sys.executable, "-m", "venv", "--without-pip", str(venv)], venv)
-    run([sys.executable, "-m", "pip", "--python", str(venv / "bin" / "python"), "install", "--quiet", str(wheel)],
-        venv)
+    run([sys.executable, "-m", "pip", "--python", str(venv / "bin" / "python"), "install", "--quiet", str(wheel)], venv)
     return Installed(source, wheel, venv)
 
 
@@ -105,19 +104,23 @@ def test_the_wheel_carries_the_front_end_and_the_command_but_not_bench_or_test_t
 
 def test_barertc_has_the_options_of_python_m_app(installed: Installed, tmp_path: Path) -> None:
     python = str(installed.venv / "bin" / "python")
-    found = run([python, "-c", "import app, importlib.util; print(app.__file__, importlib.util.find_spec('bench'))"],
-                tmp_path)
+    found = run(
+        [python, "-c", "import app, importlib.util; print(app.__file__, importlib.util.find_spec('bench'))"], tmp_path
+    )
     assert found.startswith(str(installed.venv)) and found.endswith(" None\n"), found
-    assert run([str(installed.venv / "bin" / "barertc"), "--help"], tmp_path) == run([python, "-m", "app", "--help"],
-                                                                                       tmp_path)
+    assert run([str(installed.venv / "bin" / "barertc"), "--help"], tmp_path) == run(
+        [python, "-m", "app", "--help"], tmp_path
+    )
 
 
 def test_barertc_serves_the_chat_with_htmx_bulma_and_font_awesome_from_any_directory(
-        installed: Installed, tmp_path: Path) -> None:
+    installed: Installed, tmp_path: Path
+) -> None:
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
-    server = InstalledServer(installed.venv / "bin" / "barertc", write_settings(tmp_path / "settings.toml"),
-                             cwd=elsewhere).start()
+    server = InstalledServer(
+        installed.venv / "bin" / "barertc", write_settings(tmp_path / "settings.toml"), cwd=elsewhere
+    ).start()
     try:
         assert ">Enter chat</button>" in httpx.get(server.url + "/").text
         cookie, name = sign_in(server.url, "wheelie")

@@ -23,8 +23,16 @@ class HypercornServer(Server):
         self.workers = workers
 
     def command(self) -> list[str]:
-        return [sys.executable, "-m", "hypercorn", "app:create_app()", "--bind", f"127.0.0.1:{self.port}",
-                "--workers", str(self.workers)]
+        return [
+            sys.executable,
+            "-m",
+            "hypercorn",
+            "app:create_app()",
+            "--bind",
+            f"127.0.0.1:{self.port}",
+            "--workers",
+            str(self.workers),
+        ]
 
 
 class WorkersServer(Server):
@@ -40,8 +48,13 @@ class WorkersServer(Server):
 
 def test_python_m_app_refuses_two_workers_without_redis(tmp_path: Path) -> None:
     path = write_settings(tmp_path / "settings.toml")
-    result = subprocess.run([sys.executable, "-m", "app", "--settings", str(path), "--workers", "2"],
-                            cwd=ROOT, capture_output=True, text=True, timeout=30)
+    result = subprocess.run(
+        [sys.executable, "-m", "app", "--settings", str(path), "--workers", "2"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
     assert result.returncode == 2
     assert "2 worker processes asked for, but no Redis is configured" in result.stderr
     assert "Set [Redis] URL in settings.toml" in result.stderr
@@ -50,8 +63,7 @@ def test_python_m_app_refuses_two_workers_without_redis(tmp_path: Path) -> None:
 
 def test_hypercorn_refuses_two_workers_without_redis(tmp_path: Path) -> None:
     server = HypercornServer(write_settings(tmp_path / "settings.toml"), workers=2)
-    result = subprocess.run(server.command(), cwd=ROOT, env=server._env, capture_output=True, text=True,
-                            timeout=60)
+    result = subprocess.run(server.command(), cwd=ROOT, env=server._env, capture_output=True, text=True, timeout=60)
     # It stops instead of serving two rooms. (Hypercorn 0.18's master exits with status 0 even
     # so: its final join of the terminated sibling worker overwrites the failed worker's 1.)
     assert "2 worker processes asked for, but no Redis is configured" in result.stderr
@@ -62,7 +74,8 @@ def test_hypercorn_refuses_two_workers_without_redis(tmp_path: Path) -> None:
 @pytest.mark.redis
 @pytest.mark.parametrize("kind", [HypercornServer, WorkersServer])
 async def test_workers_with_redis_are_one_chat_and_close_sockets_with_1012_on_sigterm(
-        kind: type[HypercornServer | WorkersServer], tmp_path: Path, shared_redis: RedisServer) -> None:
+    kind: type[HypercornServer | WorkersServer], tmp_path: Path, shared_redis: RedisServer
+) -> None:
     path = write_settings(tmp_path / "settings.toml", Redis=redis_settings(shared_redis))
     server = kind(path, workers=2).start()
     try:

@@ -10,13 +10,15 @@ from app.auth import MAX_TOKEN_CHARS, SignInError, site_url, token_identity, wea
 from app.settings import JWTSettings, settings_for_tests
 from tests.tokens import SECRET, hostile_tokens, token
 
-SETTINGS = settings_for_tests(jwt=JWTSettings(enabled=True, strict=False, secret_key=SECRET),
-                              website_url="https://site.example")
+SETTINGS = settings_for_tests(
+    jwt=JWTSettings(enabled=True, strict=False, secret_key=SECRET), website_url="https://site.example"
+)
 
 
 def test_a_signed_token_gives_name_flair_and_issuer() -> None:
-    identity = token_identity(token("alice", op=True, img="/u/alice.png", url="https://site.example/u/alice",
-                                    iss="site.example"), SETTINGS)
+    identity = token_identity(
+        token("alice", op=True, img="/u/alice.png", url="https://site.example/u/alice", iss="site.example"), SETTINGS
+    )
     assert identity.name == "alice" and identity.signed_in and identity.op
     assert identity.img == "https://site.example/u/alice.png"
     assert identity.url == "https://site.example/u/alice"
@@ -56,21 +58,24 @@ def test_a_site_username_that_cannot_be_shown_is_refused() -> None:
             token_identity(token(sub), SETTINGS)
 
 
-@pytest.mark.parametrize(("value", "expected"), [
-    ("/u/alice", "https://site.example/u/alice"),
-    ("avatars/a.png", "https://site.example/avatars/a.png"),
-    ("https://cdn.example/a.png", "https://cdn.example/a.png"),
-    ("http://cdn.example/a.png", "http://cdn.example/a.png"),
-    ("javascript:alert(1)", ""),
-    ("JavaScript:alert(1)", ""),
-    (" javascript:alert(1)", ""),
-    ("data:image/png;base64,AAAA", ""),
-    ("//evil.example/a.png", ""),
-    ("http:no-host", ""),
-    ("/a b", ""),
-    (42, ""),
-    ("", ""),
-])
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("/u/alice", "https://site.example/u/alice"),
+        ("avatars/a.png", "https://site.example/avatars/a.png"),
+        ("https://cdn.example/a.png", "https://cdn.example/a.png"),
+        ("http://cdn.example/a.png", "http://cdn.example/a.png"),
+        ("javascript:alert(1)", ""),
+        ("JavaScript:alert(1)", ""),
+        (" javascript:alert(1)", ""),
+        ("data:image/png;base64,AAAA", ""),
+        ("//evil.example/a.png", ""),
+        ("http:no-host", ""),
+        ("/a b", ""),
+        (42, ""),
+        ("", ""),
+    ],
+)
 def test_avatar_and_profile_urls_are_joined_or_dropped(value: object, expected: str) -> None:
     assert site_url(value, "https://site.example") == expected
 

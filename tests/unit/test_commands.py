@@ -37,10 +37,18 @@ async def say(room: Room, inbox: Inbox, text: str) -> str:
     return html.unescape(inbox.text())
 
 
-@pytest.mark.parametrize(("seconds", "words"), [
-    (86400, "24 hours"), (7200, "2 hours"), (1800, "30 minutes"), (5400, "1 hour 30 minutes"),
-    (3.6, "4 seconds"), (0.2, "1 second"), (3661, "1 hour 1 minute"),
-])
+@pytest.mark.parametrize(
+    ("seconds", "words"),
+    [
+        (86400, "24 hours"),
+        (7200, "2 hours"),
+        (1800, "30 minutes"),
+        (5400, "1 hour 30 minutes"),
+        (3.6, "4 seconds"),
+        (0.2, "1 second"),
+        (3661, "1 hour 1 minute"),
+    ],
+)
 def test_durations_read_as_words(seconds: float, words: str) -> None:
     assert duration_words(seconds) == words
 
@@ -65,11 +73,16 @@ async def test_help_lists_every_command_for_an_operator(room: Room) -> None:
 
 async def test_usage_lines_and_unknown_targets(room: Room) -> None:
     olga = await enter(room, "olga", op=True)
-    for line, words in [("/kick", "Usage: /kick name"), ("/ban", "Usage: /ban name [hours]"),
-                        ("/unban", "Usage: /unban name"), ("/op", "Usage: /op name"),
-                        ("/kick nobody", "No user named nobody is here."),
-                        ("/ban bob 0", "at most 8760 hours"), ("/ban bob -1", "at most 8760 hours"),
-                        ("/unban bob", "bob is not banned.")]:
+    for line, words in [
+        ("/kick", "Usage: /kick name"),
+        ("/ban", "Usage: /ban name [hours]"),
+        ("/unban", "Usage: /unban name"),
+        ("/op", "Usage: /op name"),
+        ("/kick nobody", "No user named nobody is here."),
+        ("/ban bob 0", "at most 8760 hours"),
+        ("/ban bob -1", "at most 8760 hours"),
+        ("/unban bob", "bob is not banned."),
+    ]:
         reply = await say(room, olga, line)
         assert words in reply and 'role="alert"' in reply, line
 

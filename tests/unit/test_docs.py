@@ -21,8 +21,9 @@ def inbound_table() -> dict[str, str]:
     """docs/protocol.md's "Browser → server" table: action -> its fields cell."""
     text = (ROOT / "docs" / "protocol.md").read_text()
     section = text.split("## Browser → server", 1)[1].split("\n## ", 1)[0]
-    return {match.group(1): match.group(2)
-            for match in re.finditer(r"^\| `([a-z-]+)` \| (.*?) \|", section, re.MULTILINE)}
+    return {
+        match.group(1): match.group(2) for match in re.finditer(r"^\| `([a-z-]+)` \| (.*?) \|", section, re.MULTILINE)
+    }
 
 
 def test_the_protocol_doc_lists_every_inbound_action_with_exactly_its_fields() -> None:

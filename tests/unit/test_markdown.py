@@ -32,8 +32,28 @@ HOSTILE = [
     "![img](https://evil.example/track.png)",
 ]
 
-ALLOWED_TAGS = {"p", "br", "strong", "em", "del", "s", "code", "pre", "blockquote", "ul", "ol", "li", "a",
-                "h1", "h2", "h3", "h4", "h5", "h6", "hr"}
+ALLOWED_TAGS = {
+    "p",
+    "br",
+    "strong",
+    "em",
+    "del",
+    "s",
+    "code",
+    "pre",
+    "blockquote",
+    "ul",
+    "ol",
+    "li",
+    "a",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "hr",
+}
 ALLOWED_ATTRIBUTES = {"href", "rel", "target", "start"}
 
 
@@ -63,8 +83,15 @@ def test_hostile_markup_is_neutralised(payload: str) -> None:
 
 def test_ordinary_markdown_renders() -> None:
     html = render_markdown("**bold** _it_ ~~gone~~ `code`\n\n> quoted\n\n1. one\n2. two")
-    for fragment in ("<strong>bold</strong>", "<em>it</em>", "<s>gone</s>", "<code>code</code>",
-                     "<blockquote>", "<ol>", "<li>one</li>"):
+    for fragment in (
+        "<strong>bold</strong>",
+        "<em>it</em>",
+        "<s>gone</s>",
+        "<code>code</code>",
+        "<blockquote>",
+        "<ol>",
+        "<li>one</li>",
+    ):
         assert fragment in html
 
 

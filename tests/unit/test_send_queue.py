@@ -157,8 +157,10 @@ async def test_one_tick_wakes_every_writer_that_has_something() -> None:
     clock = send_queue.PacingClock(0.05)
     queues = [SendQueue(100, 1000, 60.0, clock=clock) for _ in range(3)]
     sent: list[list[str]] = [[] for _ in queues]
-    writers = [asyncio.create_task(q.drain(lambda text, box=box: _append(box, text)))  # type: ignore[misc]
-               for q, box in zip(queues, sent, strict=True)]
+    writers = [
+        asyncio.create_task(q.drain(lambda text, box=box: _append(box, text)))  # type: ignore[misc]
+        for q, box in zip(queues, sent, strict=True)
+    ]
     try:
         for q in queues:
             q.put(HTML, "<x>")

@@ -36,8 +36,21 @@ def test_every_directive_of_the_original_is_in_a_new_file(tmp_path: Path) -> Non
     path = tmp_path / "settings.toml"
     load_settings(path)
     doc = tomlkit.parse(path.read_text())
-    for key in ("Version", "Title", "Branding", "WebsiteURL", "UseXForwardedFor", "CORSHosts",
-                "PermitNSFW", "SessionSecret", "JWT", "PublicChannels", "TURN", "Limits", "Redis"):
+    for key in (
+        "Version",
+        "Title",
+        "Branding",
+        "WebsiteURL",
+        "UseXForwardedFor",
+        "CORSHosts",
+        "PermitNSFW",
+        "SessionSecret",
+        "JWT",
+        "PublicChannels",
+        "TURN",
+        "Limits",
+        "Redis",
+    ):
         assert key in doc
     for key in ("Enabled", "Strict", "SecretKey"):
         assert key in doc["JWT"]
@@ -70,9 +83,11 @@ def test_defaults_document_is_a_document_tests_can_change(tmp_path: Path) -> Non
 
 def test_older_file_gains_new_keys_and_keeps_values(tmp_path: Path) -> None:
     path = tmp_path / "settings.toml"
-    path.write_text('# my chat\nTitle = "My Chat"\nPermitNSFW = true\n'
-                    '[JWT]\nEnabled = true\nSecretKey = "s3cret"\n'
-                    '[[PublicChannels]]\nID = "main"\nName = "Main"\n')
+    path.write_text(
+        '# my chat\nTitle = "My Chat"\nPermitNSFW = true\n'
+        '[JWT]\nEnabled = true\nSecretKey = "s3cret"\n'
+        '[[PublicChannels]]\nID = "main"\nName = "Main"\n'
+    )
     settings = load_settings(path)
     assert settings.title == "My Chat"
     assert settings.permit_nsfw is True
@@ -86,9 +101,11 @@ def test_older_file_gains_new_keys_and_keeps_values(tmp_path: Path) -> None:
 
 def test_migration_bumps_the_version_and_keeps_comments_and_channels(tmp_path: Path) -> None:
     path = tmp_path / "settings.toml"
-    path.write_text('Version = 0 # mine\nTitle = "Kept" # my title\n'
-                    '[Limits] # my limits\nMaxFrameBytes = 1000\n'
-                    '[[PublicChannels]]\nID = "main"\nName = "Main"\n')
+    path.write_text(
+        'Version = 0 # mine\nTitle = "Kept" # my title\n'
+        "[Limits] # my limits\nMaxFrameBytes = 1000\n"
+        '[[PublicChannels]]\nID = "main"\nName = "Main"\n'
+    )
     settings = load_settings(path)
     assert settings.version == CURRENT_VERSION
     assert settings.limits.max_frame_bytes == 1000
@@ -129,23 +146,31 @@ def test_an_empty_generated_secret_is_filled_and_kept(tmp_path: Path) -> None:
     assert load_settings(path).session_secret == "mine"
 
 
-@pytest.mark.parametrize(("body", "message"), [
-    ('[[PublicChannels]]\nID = "a"\nName = "A"\n[[PublicChannels]]\nID = "a"\nName = "B"\n',
-     "settings.toml:5: PublicChannels[1].ID must be unique"),
-    ('[[PublicChannels]]\nName = "A"\n', "settings.toml:1: PublicChannels[0].ID is missing"),
-    ('CORSHosts = ["example.com"]\n', "settings.toml:1: CORSHosts[0] 'example.com' is not an origin"),
-    ('Title = 5\n', "settings.toml:1: Title must be a string"),
-    ('PermitNSFW = "yes"\n', "settings.toml:1: PermitNSFW must be true or false"),
-    ('[JWT]\nEnabled = true\nSecretKey = ""\n', "settings.toml:3: JWT.SecretKey must be set"),
-    ('Colour = "red"\n', "settings.toml:1: Colour is not a known setting"),
-    ('[Limits]\nMaxMessageLength = 0\n', "settings.toml:2: Limits.MaxMessageLength must be greater than zero"),
-    ('[Limits]\nPingIntervalSeconds = -1\n', "settings.toml:2: Limits.PingIntervalSeconds must be zero (off) or more"),
-    ('[TURN]\nURLs = ["http://x"]\n', "settings.toml:2: TURN.URLs[0]"),
-    ('[Redis]\nURL = "http://x"\n', "settings.toml:2: Redis.URL must be a redis:// URL"),
-    ('[Redis]\nPrefix = "two words"\n', "settings.toml:2: Redis.Prefix must be 1-64 letters"),
-    ('[Redis]\nHeartbeatSeconds = 0\n', "settings.toml:2: Redis.HeartbeatSeconds must be greater than zero"),
-    ('Title = "unterminated\n', "settings.toml: invalid TOML"),
-])
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        (
+            '[[PublicChannels]]\nID = "a"\nName = "A"\n[[PublicChannels]]\nID = "a"\nName = "B"\n',
+            "settings.toml:5: PublicChannels[1].ID must be unique",
+        ),
+        ('[[PublicChannels]]\nName = "A"\n', "settings.toml:1: PublicChannels[0].ID is missing"),
+        ('CORSHosts = ["example.com"]\n', "settings.toml:1: CORSHosts[0] 'example.com' is not an origin"),
+        ("Title = 5\n", "settings.toml:1: Title must be a string"),
+        ('PermitNSFW = "yes"\n', "settings.toml:1: PermitNSFW must be true or false"),
+        ('[JWT]\nEnabled = true\nSecretKey = ""\n', "settings.toml:3: JWT.SecretKey must be set"),
+        ('Colour = "red"\n', "settings.toml:1: Colour is not a known setting"),
+        ("[Limits]\nMaxMessageLength = 0\n", "settings.toml:2: Limits.MaxMessageLength must be greater than zero"),
+        (
+            "[Limits]\nPingIntervalSeconds = -1\n",
+            "settings.toml:2: Limits.PingIntervalSeconds must be zero (off) or more",
+        ),
+        ('[TURN]\nURLs = ["http://x"]\n', "settings.toml:2: TURN.URLs[0]"),
+        ('[Redis]\nURL = "http://x"\n', "settings.toml:2: Redis.URL must be a redis:// URL"),
+        ('[Redis]\nPrefix = "two words"\n', "settings.toml:2: Redis.Prefix must be 1-64 letters"),
+        ("[Redis]\nHeartbeatSeconds = 0\n", "settings.toml:2: Redis.HeartbeatSeconds must be greater than zero"),
+        ('Title = "unterminated\n', "settings.toml: invalid TOML"),
+    ],
+)
 def test_validation_names_the_file_line_and_key(tmp_path: Path, body: str, message: str) -> None:
     path = tmp_path / "settings.toml"
     path.write_text(body)
@@ -164,24 +189,31 @@ def failure(tmp_path: Path, body: str) -> str:
     return str(error.value).removeprefix(f"{tmp_path}/")
 
 
-@pytest.mark.parametrize(("body", "message"), [
-    ('Title = 5\n', "settings.toml:1: Title must be a string"),
-    ('Title = "x"\nPermitNSFW = 1\n', "settings.toml:2: PermitNSFW must be true or false"),
-    ('Version = "1"\n', "settings.toml:1: Version must be a whole number"),
-    ('Version = true\n', "settings.toml:1: Version must be a whole number"),
-    ('[Limits]\nMaxFrameBytes = 1.5\n', "settings.toml:2: Limits.MaxFrameBytes must be a whole number"),
-    ('[Limits]\n\nMessagesPerSecond = "fast"\n', "settings.toml:3: Limits.MessagesPerSecond must be a number"),
-    ('CORSHosts = "https://a.example"\n', "settings.toml:1: CORSHosts must be a list of strings"),
-    ('[TURN]\nURLs = ["stun:a", 3]\n', "settings.toml:2: TURN.URLs must be a list of strings"),
-    ('JWT = 5\n', "settings.toml:1: JWT must be a table"),
-    ('PublicChannels = "lobby"\n',
-     "settings.toml:1: PublicChannels must be an array of tables, each starting with [[PublicChannels]]"),
-    ('PublicChannels = ["lobby"]\n', "settings.toml:1: PublicChannels[0] must be a table"),
-    ('[[PublicChannels]]\nID = "a"\nName = "A"\nWelcomeMessages = "hi"\n',
-     "settings.toml:4: PublicChannels[0].WelcomeMessages must be a list of strings"),
-    ('"Title" = 5\n', "settings.toml:1: Title must be a string"),  # a quoted key
-    ('JWT.Enabled = "yes"\n', "settings.toml:1: JWT.Enabled must be true or false"),  # a dotted key
-])
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        ("Title = 5\n", "settings.toml:1: Title must be a string"),
+        ('Title = "x"\nPermitNSFW = 1\n', "settings.toml:2: PermitNSFW must be true or false"),
+        ('Version = "1"\n', "settings.toml:1: Version must be a whole number"),
+        ("Version = true\n", "settings.toml:1: Version must be a whole number"),
+        ("[Limits]\nMaxFrameBytes = 1.5\n", "settings.toml:2: Limits.MaxFrameBytes must be a whole number"),
+        ('[Limits]\n\nMessagesPerSecond = "fast"\n', "settings.toml:3: Limits.MessagesPerSecond must be a number"),
+        ('CORSHosts = "https://a.example"\n', "settings.toml:1: CORSHosts must be a list of strings"),
+        ('[TURN]\nURLs = ["stun:a", 3]\n', "settings.toml:2: TURN.URLs must be a list of strings"),
+        ("JWT = 5\n", "settings.toml:1: JWT must be a table"),
+        (
+            'PublicChannels = "lobby"\n',
+            "settings.toml:1: PublicChannels must be an array of tables, each starting with [[PublicChannels]]",
+        ),
+        ('PublicChannels = ["lobby"]\n', "settings.toml:1: PublicChannels[0] must be a table"),
+        (
+            '[[PublicChannels]]\nID = "a"\nName = "A"\nWelcomeMessages = "hi"\n',
+            "settings.toml:4: PublicChannels[0].WelcomeMessages must be a list of strings",
+        ),
+        ('"Title" = 5\n', "settings.toml:1: Title must be a string"),  # a quoted key
+        ('JWT.Enabled = "yes"\n', "settings.toml:1: JWT.Enabled must be true or false"),  # a dotted key
+    ],
+)
 def test_every_type_error_names_its_line(tmp_path: Path, body: str, message: str) -> None:
     assert failure(tmp_path, body) == message
 
@@ -192,33 +224,49 @@ def test_a_number_where_a_float_is_declared_is_fine(tmp_path: Path) -> None:
     assert load_settings(path).limits.messages_per_second == 3.0
 
 
-@pytest.mark.parametrize(("body", "message"), [
-    ('Colour = "red"\n', "settings.toml:1: Colour is not a known setting"),
-    ('[JWT]\nEnabled = false\nAlgorithm = "HS512"\n', "settings.toml:3: JWT.Algorithm is not a known setting"),
-    ('[Colours]\nRed = 1\n', "settings.toml:1: Colours is not a known setting"),
-    ('[[PublicChannels]]\nID = "a"\nName = "A"\n\n[[PublicChannels]]\nID = "b"\nName = "B"\nTopic = "x"\n',
-     "settings.toml:8: PublicChannels[1].Topic is not a known setting"),
-])
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        ('Colour = "red"\n', "settings.toml:1: Colour is not a known setting"),
+        ('[JWT]\nEnabled = false\nAlgorithm = "HS512"\n', "settings.toml:3: JWT.Algorithm is not a known setting"),
+        ("[Colours]\nRed = 1\n", "settings.toml:1: Colours is not a known setting"),
+        (
+            '[[PublicChannels]]\nID = "a"\nName = "A"\n\n[[PublicChannels]]\nID = "b"\nName = "B"\nTopic = "x"\n',
+            "settings.toml:8: PublicChannels[1].Topic is not a known setting",
+        ),
+    ],
+)
 def test_an_unknown_key_is_named_with_its_line(tmp_path: Path, body: str, message: str) -> None:
     assert failure(tmp_path, body) == message
 
 
-@pytest.mark.parametrize(("body", "message"), [
-    ("Version = 99\n", "settings.toml:1: Version is 99, newer than this server knows"),
-    ('WebsiteURL = "www.example.com"\n', "settings.toml:1: WebsiteURL must be an http:// or https:// URL"),
-    ('CORSHosts = ["https://a.example", "https://b.example/path"]\n',
-     "settings.toml:1: CORSHosts[1] 'https://b.example/path' is not an origin like https://example.com"),
-    ('[JWT]\nEnabled = true\n', "settings.toml:1: JWT.SecretKey must be set when JWT.Enabled is true"),
-    ('PublicChannels = []\n', "settings.toml:1: PublicChannels must list at least one [[PublicChannels]] table"),
-    ('[[PublicChannels]]\nID = "a b"\nName = "A"\n',
-     "settings.toml:2: PublicChannels[0].ID must be 1-64 letters, digits, - or _"),
-    ('[[PublicChannels]]\nID = "a"\nName = "  "\n', "settings.toml:3: PublicChannels[0].Name must not be empty"),
-    ('[[PublicChannels]]\nID = "a"\n', "settings.toml:1: PublicChannels[0].Name is missing"),
-    ('[TURN]\nURLs = [\n  "stun:a",\n  "http://b",\n]\n',
-     "settings.toml:2: TURN.URLs[1] 'http://b' must start with stun: or turn:"),
-    ('[Redis]\nURL = "redis://127.0.0.1:6379/0"\nPrefix = ""\n',
-     "settings.toml:3: Redis.Prefix must be 1-64 letters, digits, or _ . : -"),
-])
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        ("Version = 99\n", "settings.toml:1: Version is 99, newer than this server knows"),
+        ('WebsiteURL = "www.example.com"\n', "settings.toml:1: WebsiteURL must be an http:// or https:// URL"),
+        (
+            'CORSHosts = ["https://a.example", "https://b.example/path"]\n',
+            "settings.toml:1: CORSHosts[1] 'https://b.example/path' is not an origin like https://example.com",
+        ),
+        ("[JWT]\nEnabled = true\n", "settings.toml:1: JWT.SecretKey must be set when JWT.Enabled is true"),
+        ("PublicChannels = []\n", "settings.toml:1: PublicChannels must list at least one [[PublicChannels]] table"),
+        (
+            '[[PublicChannels]]\nID = "a b"\nName = "A"\n',
+            "settings.toml:2: PublicChannels[0].ID must be 1-64 letters, digits, - or _",
+        ),
+        ('[[PublicChannels]]\nID = "a"\nName = "  "\n', "settings.toml:3: PublicChannels[0].Name must not be empty"),
+        ('[[PublicChannels]]\nID = "a"\n', "settings.toml:1: PublicChannels[0].Name is missing"),
+        (
+            '[TURN]\nURLs = [\n  "stun:a",\n  "http://b",\n]\n',
+            "settings.toml:2: TURN.URLs[1] 'http://b' must start with stun: or turn:",
+        ),
+        (
+            '[Redis]\nURL = "redis://127.0.0.1:6379/0"\nPrefix = ""\n',
+            "settings.toml:3: Redis.Prefix must be 1-64 letters, digits, or _ . : -",
+        ),
+    ],
+)
 def test_each_check_names_the_key_at_fault(tmp_path: Path, body: str, message: str) -> None:
     assert failure(tmp_path, body) == message
 
@@ -232,9 +280,11 @@ def test_every_limit_is_checked(tmp_path: Path, item: Declared) -> None:
 
 
 def test_lines_are_found_past_multiline_strings_and_in_the_right_table(tmp_path: Path) -> None:
-    body = ('[[PublicChannels]]\nID = "a"\nName = "A"\nWelcomeMessages = ["""\n'
-            '[[PublicChannels]]\nID = "b c"\n"""]\n\n'
-            '[[PublicChannels]]\nName = "B"\nID = "b c"\n')
+    body = (
+        '[[PublicChannels]]\nID = "a"\nName = "A"\nWelcomeMessages = ["""\n'
+        '[[PublicChannels]]\nID = "b c"\n"""]\n\n'
+        '[[PublicChannels]]\nName = "B"\nID = "b c"\n'
+    )
     assert failure(tmp_path, body) == "settings.toml:11: PublicChannels[1].ID must be 1-64 letters, digits, - or _"
 
 
@@ -349,7 +399,7 @@ class NextWave:
     filters: tuple[str, ...] = setting("Words", (), "A list of strings.")
     rooms: tuple[Room, ...] = setting("Rooms", (Room("lobby", 10), Room("offtopic")), "Rooms.", check=unique("ID"))
     webhooks: tuple[Webhook, ...] = setting("WebhookURLs", (), "Webhooks; none by default.")
-    photos: Photos = table("Photos", Photos, "Pictures.")  # noqa: RUF009 (a default_factory of a frozen class)
+    photos: Photos = table("Photos", Photos, "Pictures.")
 
 
 def test_new_kinds_of_settings_are_one_declaration_each() -> None:
