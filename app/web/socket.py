@@ -97,16 +97,30 @@ async def chat_socket() -> None:
         await _serve(state, connection)
     finally:
         state.watchdog.queues.discard(connection.queue)
-        await asyncio.shield(state.room.leave(connection))
-        state.connections.discard(connection)
-        connection.finish()
-        log.info("socket closed for %r", identity.name)
+        await _leave(state, connection)
     if connection.queue.overflowed:
         log.warning("cut off %r: stopped reading (send queue full)", identity.name)
         # The close frame waits behind what the kernel still holds: a client that reads again
         # gets it; one that never does is not waited for.
         with suppress(TimeoutError):
             await asyncio.wait_for(websocket.close(Close.TOO_SLOW, REASONS[Close.TOO_SLOW]), CLOSE_WAIT_SECONDS)
+
+
+async def _leave(state: ChatState, connection: Connection) -> None:
+    """Let the room forget the connection. Quart cancels this handler when the client goes, which
+    may be while the room is still busy with it (a kicked client answers the close at once): the
+    leave then runs on to its end, and only then does the connection count as finished."""
+    leaving = asyncio.ensure_future(state.room.leave(connection))
+    leaving.add_done_callback(lambda done: _finished(state, connection, done))
+    await asyncio.shield(leaving)
+
+
+def _finished(state: ChatState, connection: Connection, leaving: asyncio.Future[None]) -> None:
+    if not leaving.cancelled() and (error := leaving.exception()) is not None:
+        log.error("the room failed to let %r go", connection.identity.name, exc_info=error)
+    state.connections.discard(connection)
+    connection.finish()
+    log.info("socket closed for %r", connection.identity.name)
 
 
 async def _serve(state: ChatState, connection: Connection) -> None:
