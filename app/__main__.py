@@ -30,8 +30,13 @@ class _Parser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: error: {message} (see --help)\n")
 
 
+def program_name() -> str:
+    """How the operator started us: the `barertc` command, or `python -m app`."""
+    return "barertc" if Path(sys.argv[0]).name == "barertc" else "python -m app"
+
+
 def parse_args(argv: list[str]) -> argparse.Namespace:
-    parser = _Parser(prog="python -m app", description="BareRTC for Python: a webcam chat room server.")
+    parser = _Parser(prog=program_name(), description="BareRTC for Python: a webcam chat room server.")
     parser.add_argument(
         "--address",
         "-address",
@@ -80,11 +85,11 @@ def main(argv: list[str] | None = None) -> int:
         existed = Path(args.settings).exists()
         settings = load_settings(args.settings)
     except (ValueError, SettingsError) as error:
-        print(f"python -m app: error: {error}", file=sys.stderr)
+        print(f"{program_name()}: error: {error}", file=sys.stderr)
         return 2
     problem = single_room_problem(settings, args.workers)
     if problem:
-        print(f"python -m app: error: {problem}", file=sys.stderr)
+        print(f"{program_name()}: error: {problem}", file=sys.stderr)
         return 2
     if not existed:
         log.info("wrote default settings to %s", Path(args.settings).resolve())
@@ -101,7 +106,7 @@ def main(argv: list[str] | None = None) -> int:
             return _run_workers(config, args.settings, level)
         asyncio.run(_serve(create_app(settings), config))
     except OSError as error:
-        print(f"python -m app: error: cannot listen on {args.address}: {error.strerror}", file=sys.stderr)
+        print(f"{program_name()}: error: cannot listen on {args.address}: {error.strerror}", file=sys.stderr)
         return 1
     return 0
 

@@ -189,20 +189,75 @@ def sign_in_with_token(base_url: str, token: str, *, post: bool = False) -> tupl
     return cookie, match.group(1)
 
 
-class ChatClient:
-    """A browser's socket, as a test sees it: everything received is kept in order."""
+class Received:
+    """A browser's socket as a test sees it, whatever carries it: what arrived, in order."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.frames: list[str] = []
+        self.closed: tuple[int, str] | None = None
+        self._reader: asyncio.Task[None] | None = None
+        self._arrived = asyncio.Event()
+
+    def _received(self, frame: str) -> None:
+        self.frames.append(frame)
+        self._arrived.set()
+
+    def _ended(self, code: int, reason: str) -> None:
+        self.closed = (code, reason)
+        self._arrived.set()
+
+    async def send_raw(self, text: str) -> None:
+        raise NotImplementedError
+
+    async def send(self, **fields: Any) -> None:
+        await self.send_raw(json.dumps({**fields, "headers": {"HX-Request": "true"}}))
+
+    async def say(self, text: str, channel: str = "lobby") -> None:
+        await self.send(action="message", channel=channel, text=text)
+
+    def text(self) -> str:
+        return "".join(self.frames)
+
+    async def wait_for(self, predicate: Callable[[str], object], timeout: float = 5.0, *, since: int = 0) -> str:
+        """Wait until some received frame (from index `since` on) satisfies `predicate`."""
+        deadline = asyncio.get_running_loop().time() + timeout
+        seen = since
+        while True:
+            for frame in self.frames[seen:]:
+                if predicate(frame):
+                    return frame
+            seen = len(self.frames)
+            remaining = deadline - asyncio.get_running_loop().time()
+            if remaining <= 0 or (self.closed is not None and seen == len(self.frames)):
+                raise AssertionError(
+                    f"{self.name}: not received in {timeout}s; closed={self.closed}; got: {self.text()[-1500:]}"
+                )
+            self._arrived.clear()
+            with suppress(TimeoutError):
+                await asyncio.wait_for(self._arrived.wait(), remaining)
+
+    async def wait_closed(self, timeout: float = 5.0) -> tuple[int, str]:
+        assert self._reader is not None
+        await asyncio.wait_for(asyncio.shield(self._reader), timeout)
+        assert self.closed is not None
+        return self.closed
+
+    async def quiet(self, seconds: float = 0.3) -> None:
+        """Let in-flight frames arrive."""
+        await asyncio.sleep(seconds)
+
+
+class ChatClient(Received):
+    """A browser's socket to a real server over a real WebSocket."""
 
     opened: ClassVar[list[ChatClient]] = []  # closed after each integration test, even a failed one
 
     def __init__(self, server_url: str, cookie: str, name: str) -> None:
+        super().__init__(name)
         self.server_url = server_url
         self.cookie = cookie
-        self.name = name
-        self.frames: list[str] = []
         self.ws: ClientConnection | None = None
-        self.closed: tuple[int, str] | None = None
-        self._reader: asyncio.Task[None] | None = None
-        self._arrived = asyncio.Event()
 
     @classmethod
     async def join(cls, server_url: str, username: str, *, wait: bool = True) -> ChatClient:
@@ -238,51 +293,15 @@ class ChatClient:
         assert self.ws is not None
         try:
             async for frame in self.ws:
-                self.frames.append(frame if isinstance(frame, str) else frame.decode())
-                self._arrived.set()
+                self._received(frame if isinstance(frame, str) else frame.decode())
         except websockets.ConnectionClosed:
             pass
         rcvd = self.ws.protocol.close_rcvd
-        self.closed = (rcvd.code, rcvd.reason) if rcvd else (1006, "")
-        self._arrived.set()
+        self._ended(*((rcvd.code, rcvd.reason) if rcvd else (1006, "")))
 
-    async def send(self, **fields: Any) -> None:
+    async def send_raw(self, text: str) -> None:
         assert self.ws is not None
-        await self.ws.send(json.dumps({**fields, "headers": {"HX-Request": "true"}}))
-
-    async def say(self, text: str, channel: str = "lobby") -> None:
-        await self.send(action="message", channel=channel, text=text)
-
-    def text(self) -> str:
-        return "".join(self.frames)
-
-    async def wait_for(self, predicate: Callable[[str], object], timeout: float = 5.0, *, since: int = 0) -> str:
-        """Wait until some received frame (from index `since` on) satisfies `predicate`."""
-        deadline = asyncio.get_running_loop().time() + timeout
-        seen = since
-        while True:
-            for frame in self.frames[seen:]:
-                if predicate(frame):
-                    return frame
-            seen = len(self.frames)
-            remaining = deadline - asyncio.get_running_loop().time()
-            if remaining <= 0 or (self.closed is not None and seen == len(self.frames)):
-                raise AssertionError(
-                    f"{self.name}: not received in {timeout}s; closed={self.closed}; got: {self.text()[-1500:]}"
-                )
-            self._arrived.clear()
-            with suppress(TimeoutError):
-                await asyncio.wait_for(self._arrived.wait(), remaining)
-
-    async def wait_closed(self, timeout: float = 5.0) -> tuple[int, str]:
-        assert self._reader is not None
-        await asyncio.wait_for(asyncio.shield(self._reader), timeout)
-        assert self.closed is not None
-        return self.closed
-
-    async def quiet(self, seconds: float = 0.3) -> None:
-        """Let in-flight frames arrive."""
-        await asyncio.sleep(seconds)
+        await self.ws.send(text)
 
     async def leave(self) -> None:
         if self.ws is not None:

@@ -340,6 +340,20 @@ class Room:
         if index < len(self._sorted) and self._sorted[index][1] == name:
             del self._sorted[index]
 
+    def table_sizes(self) -> dict[str, int]:
+        """How many entries each of the room's tables holds: all 0 once everyone has left.
+
+        A feature that keeps a table per person or per connection adds it here, so the seams
+        test (tests/inprocess/test_seams.py) sees it."""
+        return {
+            "roster": len(self.roster),
+            "sorted": len(self._sorted),
+            "rows": len(self._rows),
+            "outlets": len(self.outlets),
+            "connections": len(self.connections),
+            "signal links": self.signals.connection_count(),
+        }
+
     def who_rows(self) -> list[str]:
         """Every member's who-list row, in display order."""
         return [self._rows[name] for _, name in self._sorted]

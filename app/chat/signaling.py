@@ -107,6 +107,10 @@ class SignalRelay:
         """The links `peer` is part of (for tests and diagnostics)."""
         return set(self._links.get(peer.conn_id, set()))
 
+    def connection_count(self) -> int:
+        """Connections with a table of links here (for tests and diagnostics)."""
+        return len(self._links)
+
     @staticmethod
     def _refuse_open(peer: Peer, frame: SignalFrame, target: str) -> None:
         """A refused `open` also closes the viewer's waiting panel."""

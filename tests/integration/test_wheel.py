@@ -108,9 +108,10 @@ def test_barertc_has_the_options_of_python_m_app(installed: Installed, tmp_path:
         [python, "-c", "import app, importlib.util; print(app.__file__, importlib.util.find_spec('bench'))"], tmp_path
     )
     assert found.startswith(str(installed.venv)) and found.endswith(" None\n"), found
-    assert run([str(installed.venv / "bin" / "barertc"), "--help"], tmp_path) == run(
-        [python, "-m", "app", "--help"], tmp_path
-    )
+    command_help = run([str(installed.venv / "bin" / "barertc"), "--help"], tmp_path)
+    module_help = run([python, "-m", "app", "--help"], tmp_path)
+    assert command_help.startswith("usage: barertc ") and module_help.startswith("usage: python -m app ")
+    assert command_help.split("\n\n", 1)[1] == module_help.split("\n\n", 1)[1]  # the same options
 
 
 def test_barertc_serves_the_chat_with_htmx_bulma_and_font_awesome_from_any_directory(

@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
+import shutil
 import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
+import httpx
 import pytest
 
-from tests.conftest import redis_settings
+from tests.conftest import need, redis_settings
+from tests.integration.test_chat import _stalled_socket
 from tests.integration.test_redis import row, sees
-from tests.support import ROOT, ChatClient, RedisServer, Server, write_settings
+from tests.support import ROOT, ChatClient, RedisServer, Server, sign_in, write_settings
 
 
 class HypercornServer(Server):
@@ -94,3 +99,75 @@ async def test_workers_with_redis_are_one_chat_and_close_sockets_with_1012_on_si
             assert (await client.wait_closed(timeout=10))[0] == 1012
     finally:
         server.stop()
+
+
+def seconds_between_pings(server: Server, cookie: str) -> float:
+    """Seconds between the server's first two keep-alive pings (other frames skipped)."""
+    sock = _stalled_socket(server, cookie)
+    sock.settimeout(10)
+    pings: list[float] = []
+
+    def read_exactly(count: int) -> bytes:
+        data = b""
+        while len(data) < count:
+            chunk = sock.recv(count - len(data))
+            assert chunk, "the server closed the socket"
+            data += chunk
+        return data
+
+    try:
+        while True:
+            first, second = read_exactly(2)
+            length = second & 0x7F
+            if length >= 126:
+                length = int.from_bytes(read_exactly(2 if length == 126 else 8), "big")
+            read_exactly(length)
+            if first & 0x0F == 9:
+                pings.append(time.monotonic())
+                if len(pings) == 2:
+                    return pings[1] - pings[0]
+    finally:
+        sock.close()
+
+
+def server_send_buffers(port: int) -> set[int]:
+    """SO_SNDBUF of the server's side of every connection to `port`, as the kernel reports it."""
+    out = subprocess.run(
+        ["ss", "-tmnH", "state", "established", f"( sport = :{port} )"], capture_output=True, text=True, check=True
+    ).stdout
+    return {int(size) for size in re.findall(r"\btb(\d+)", out)}
+
+
+@pytest.mark.redis
+@pytest.mark.parametrize("kind", [HypercornServer, WorkersServer])
+async def test_both_launch_paths_apply_the_ping_interval_and_the_send_buffer(
+    kind: type[HypercornServer | WorkersServer], tmp_path: Path, shared_redis: RedisServer
+) -> None:
+    need("ss (iproute2)", shutil.which("ss") is not None)
+    limits = {"PingIntervalSeconds": 0.5, "SocketSendBuffer": 48 * 1024}
+    path = write_settings(tmp_path / "settings.toml", Redis=redis_settings(shared_redis), Limits=limits)
+    server = kind(path, workers=2).start()
+    try:
+        cookie, _ = await asyncio.to_thread(sign_in, server.url, "pinged")
+        seconds = await asyncio.to_thread(seconds_between_pings, server, cookie)
+        assert 0.3 < seconds < 3.0  # 0.5 s asked for; Hypercorn's own default is no pings at all
+        client = await ChatClient.join(server.url, "buffered")
+        assert server_send_buffers(server.port) == {2 * 48 * 1024}  # Linux doubles SO_SNDBUF
+        await client.leave()
+    finally:
+        server.stop()
+
+
+def test_a_second_process_on_the_in_process_broker_is_refused(tmp_path: Path) -> None:
+    path = write_settings(tmp_path / "settings.toml")
+    first = Server(path).start()
+    try:
+        second = Server(path)
+        result = subprocess.run(second.command(), cwd=ROOT, capture_output=True, text=True, timeout=30)
+        assert result.returncode != 0
+        assert f"another process is already serving the chat of {path}" in result.stderr
+        assert "Set [Redis] URL in settings.toml" in result.stderr
+        assert "Traceback" not in result.stderr
+        assert httpx.get(first.url + "/").status_code == 200  # the first one is unharmed
+    finally:
+        first.stop()
