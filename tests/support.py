@@ -189,6 +189,24 @@ def sign_in_with_token(base_url: str, token: str, *, post: bool = False) -> tupl
     return cookie, match.group(1)
 
 
+def read_ws_frame(sock: socket.socket) -> tuple[int, bytes]:
+    """The next frame a server sends on a raw socket after the handshake: (opcode, payload)."""
+
+    def read_exactly(count: int) -> bytes:
+        data = b""
+        while len(data) < count:
+            chunk = sock.recv(count - len(data))
+            assert chunk, "the server closed the socket"
+            data += chunk
+        return data
+
+    first, second = read_exactly(2)
+    length = second & 0x7F
+    if length >= 126:
+        length = int.from_bytes(read_exactly(2 if length == 126 else 8), "big")
+    return first & 0x0F, read_exactly(length)
+
+
 class Received:
     """A browser's socket as a test sees it, whatever carries it: what arrived, in order."""
 

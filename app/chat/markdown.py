@@ -15,28 +15,10 @@ from markdown_it import MarkdownIt
 
 _md = MarkdownIt("commonmark", {"html": False, "linkify": False, "breaks": True}).enable("strikethrough")
 
-_TAGS = {
-    "p",
-    "br",
-    "strong",
-    "em",
-    "del",
-    "s",
-    "code",
-    "pre",
-    "blockquote",
-    "ul",
-    "ol",
-    "li",
-    "a",
-    "h1",
-    "h2",
-    "h3",
-    "h4",
-    "h5",
-    "h6",
-    "hr",
-}
+# fmt: off
+_TAGS = {"p", "br", "strong", "em", "del", "s", "code", "pre", "blockquote", "ul", "ol",
+         "li", "a", "h1", "h2", "h3", "h4", "h5", "h6", "hr"}
+# fmt: on
 _ATTRIBUTES: dict[str, set[str]] = {"a": {"href"}, "ol": {"start"}, "*": set()}
 _HX_TAG = re.compile(r"<(/?)hx-", re.IGNORECASE)
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import httpx
 
 from app.chat.model import dom_key
-from tests.support import ChatClient, Server, running_server, sign_in
+from tests.support import ChatClient, Server, read_ws_frame, running_server, sign_in
 
 
 def row(name: str) -> str:
@@ -278,23 +278,10 @@ async def test_idle_sockets_get_keep_alive_pings(tmp_path: Path) -> None:
         sock = await asyncio.to_thread(_stalled_socket, server, cookie)
         sock.settimeout(5)
 
-        def read_exactly(count: int) -> bytes:
-            data = b""
-            while len(data) < count:
-                chunk = sock.recv(count - len(data))
-                assert chunk, "the server closed the socket"
-                data += chunk
-            return data
-
         def opcodes_until_ping() -> list[int]:
             opcodes: list[int] = []
             while 1 not in opcodes or 9 not in opcodes[opcodes.index(1) :]:
-                first, second = read_exactly(2)
-                length = second & 0x7F
-                if length >= 126:
-                    length = int.from_bytes(read_exactly(2 if length == 126 else 8), "big")
-                read_exactly(length)
-                opcodes.append(first & 0x0F)
+                opcodes.append(read_ws_frame(sock)[0])
             return opcodes
 
         opcodes = await asyncio.to_thread(opcodes_until_ping)

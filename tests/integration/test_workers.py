@@ -17,7 +17,7 @@ import pytest
 from tests.conftest import need, redis_settings
 from tests.integration.test_chat import _stalled_socket
 from tests.integration.test_redis import row, sees
-from tests.support import ROOT, ChatClient, RedisServer, Server, sign_in, write_settings
+from tests.support import ROOT, ChatClient, RedisServer, Server, read_ws_frame, sign_in, write_settings
 
 
 class HypercornServer(Server):
@@ -106,26 +106,11 @@ def seconds_between_pings(server: Server, cookie: str) -> float:
     sock = _stalled_socket(server, cookie)
     sock.settimeout(10)
     pings: list[float] = []
-
-    def read_exactly(count: int) -> bytes:
-        data = b""
-        while len(data) < count:
-            chunk = sock.recv(count - len(data))
-            assert chunk, "the server closed the socket"
-            data += chunk
-        return data
-
     try:
-        while True:
-            first, second = read_exactly(2)
-            length = second & 0x7F
-            if length >= 126:
-                length = int.from_bytes(read_exactly(2 if length == 126 else 8), "big")
-            read_exactly(length)
-            if first & 0x0F == 9:
+        while len(pings) < 2:
+            if read_ws_frame(sock)[0] == 9:
                 pings.append(time.monotonic())
-                if len(pings) == 2:
-                    return pings[1] - pings[0]
+        return pings[1] - pings[0]
     finally:
         sock.close()
 

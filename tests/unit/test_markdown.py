@@ -32,28 +32,10 @@ HOSTILE = [
     "![img](https://evil.example/track.png)",
 ]
 
-ALLOWED_TAGS = {
-    "p",
-    "br",
-    "strong",
-    "em",
-    "del",
-    "s",
-    "code",
-    "pre",
-    "blockquote",
-    "ul",
-    "ol",
-    "li",
-    "a",
-    "h1",
-    "h2",
-    "h3",
-    "h4",
-    "h5",
-    "h6",
-    "hr",
-}
+# fmt: off
+ALLOWED_TAGS = {"p", "br", "strong", "em", "del", "s", "code", "pre", "blockquote", "ul", "ol",
+                "li", "a", "h1", "h2", "h3", "h4", "h5", "h6", "hr"}
+# fmt: on
 ALLOWED_ATTRIBUTES = {"href", "rel", "target", "start"}
 
 
