@@ -12,9 +12,10 @@ from datetime import timedelta
 from quart import Quart
 
 from app import log_filters
-from app.assets import install_asset_helper
+from app.assets import STATIC, install_asset_helper
 from app.auth import weak_key_warning
 from app.broker import broker_for
+from app.chat.emoji import EmojiTable
 from app.chat.render import template_environment
 from app.chat.room import Room
 from app.gc_policy import tune_for_serving
@@ -24,6 +25,7 @@ from app.settings import Settings, load_settings
 from app.web.send_queue import PacingClock
 from app.web.state import EXTENSION, ChatState
 
+EMOJI_DATA = "vendor/emoji-picker/data.json"  # the picker's emoji, also the server's shortcodes
 LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
 
@@ -66,7 +68,14 @@ def create_app(settings: Settings | None = None) -> Quart:
         settings=settings,
         broker=broker,
         templates=templates,
-        room=Room(settings, broker.bus, broker.registry, templates),
+        room=Room(
+            settings,
+            broker.bus,
+            broker.registry,
+            broker.messages,
+            templates,
+            EmojiTable.load(STATIC / EMOJI_DATA, extra=settings.reactions.emoji),
+        ),
         pacing=PacingClock(settings.limits.coalesce_milliseconds / 1000),
         process_lock=lock,
     )

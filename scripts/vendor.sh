@@ -10,3 +10,7 @@ cp "$src/htmx.org/dist/htmx.min.js" "$src/htmx.org/dist/ext/hx-ws.min.js" "$dst/
 cp "$src/bulma/css/bulma.min.css" "$dst/bulma/"
 cp "$src/@fortawesome/fontawesome-free/css/all.min.css" "$dst/fontawesome/css/"
 cp -r "$src/@fortawesome/fontawesome-free/webfonts" "$dst/fontawesome/"
+# The emoji picker and its emoji data (served from here: the picker would fetch its data from a CDN otherwise).
+mkdir -p "$dst/emoji-picker"
+cp "$src/emoji-picker-element/picker.js" "$src/emoji-picker-element/database.js" "$src/emoji-picker-element/LICENSE" "$dst/emoji-picker/"
+cp "$src/emoji-picker-element-data/en/emojibase/data.json" "$dst/emoji-picker/data.json"

@@ -1,17 +1,17 @@
 """How events reach every process's connections, and the little state they share.
 
-The room asks for two things (`app/chat/ports.py`): an `EventBus` and a `Registry`. `memory`
-(the default) keeps both in this process; `redis` joins many processes, one object serving as
-both (they share its connection). The same chat tests run against each. This package depends on
-`app.chat`, never the reverse.
+The room asks for three things (`app/chat/ports.py`): an `EventBus`, a `Registry` and a
+`MessageStore`. `memory` (the default) keeps them in this process; `redis` joins many
+processes, one broker serving as all three (they share its connection). The same chat tests
+run against each. This package depends on `app.chat`, never the reverse.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from app.broker.memory import MemoryBus, MemoryRegistry
-from app.chat.ports import EventBus, Registry
+from app.broker.memory import MemoryBus, MemoryMessages, MemoryRegistry
+from app.chat.ports import EventBus, MessageStore, Registry
 from app.settings import Settings
 
 
@@ -21,6 +21,7 @@ class Broker:
 
     bus: EventBus
     registry: Registry
+    messages: MessageStore
     in_process: bool  # True: this process alone is the chat
 
 
@@ -30,8 +31,8 @@ def broker_for(settings: Settings) -> Broker:
         from app.broker.redis import RedisBroker
 
         redis = RedisBroker(settings.redis)
-        return Broker(redis, redis, in_process=False)
-    return Broker(MemoryBus(), MemoryRegistry(), in_process=True)
+        return Broker(redis, redis, redis.messages, in_process=False)
+    return Broker(MemoryBus(), MemoryRegistry(), MemoryMessages(), in_process=True)
 
 
-__all__ = ["Broker", "MemoryBus", "MemoryRegistry", "broker_for"]
+__all__ = ["Broker", "MemoryBus", "MemoryMessages", "MemoryRegistry", "broker_for"]

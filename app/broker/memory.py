@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import time
 import uuid
+from collections import OrderedDict
 
 from app.chat.events import Event
 from app.chat.model import Member
 from app.chat.ports import EventHandler
+from app.chat.posts import Post, toggle_reaction
 
 
 class MemoryBus:
@@ -67,3 +69,41 @@ class MemoryRegistry:
         for name in [n for n, until in self._bans.items() if until <= now]:
             del self._bans[name]
         return dict(self._bans)
+
+
+class MemoryMessages:
+    """Each ring an ordered dict of its posts, oldest first; a post found by id through `_ring_of`."""
+
+    def __init__(self) -> None:
+        self._rings: dict[str, OrderedDict[str, Post]] = {}
+        self._ring_of: dict[str, str] = {}
+
+    async def record(self, post: Post, keep: int) -> None:
+        ring = self._rings.setdefault(post.ring, OrderedDict())
+        ring[post.id] = post
+        self._ring_of[post.id] = post.ring
+        while len(ring) > keep:
+            old, _ = ring.popitem(last=False)
+            del self._ring_of[old]
+
+    async def recent(self, ring: str, count: int) -> list[Post]:
+        posts = self._rings.get(ring)
+        if not posts or count <= 0:
+            return []
+        return list(posts.values())[-count:]
+
+    async def find(self, message_id: str) -> Post | None:
+        ring = self._ring_of.get(message_id)
+        return None if ring is None else self._rings[ring].get(message_id)
+
+    async def remove(self, message_id: str) -> Post | None:
+        ring = self._ring_of.pop(message_id, None)
+        return None if ring is None else self._rings[ring].pop(message_id, None)
+
+    async def react(self, message_id: str, emoji: str, name: str, max_distinct: int) -> Post | None:
+        post = await self.find(message_id)
+        if post is None:
+            return None
+        changed = toggle_reaction(post, emoji, name, max_distinct)
+        self._rings[post.ring][message_id] = changed
+        return changed

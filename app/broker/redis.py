@@ -31,6 +31,7 @@ from redis.backoff import NoBackoff
 from redis.commands.core import AsyncScript
 from redis.exceptions import RedisError
 
+from app.broker.redis_messages import RedisMessages
 from app.broker.redis_presence import Presence
 from app.broker.redis_scripts import CLAIM, HEARTBEAT, RELEASE, STORE, SWEEP, Keys
 from app.chat.close_codes import Close, name_taken
@@ -55,7 +56,8 @@ class Offline(Exception):
 
 
 class RedisBroker:
-    """Both the `EventBus` and the `Registry` of a process (they share one connection)."""
+    """Both the `EventBus` and the `Registry` of a process (they share one connection); its
+    `messages` is the `MessageStore`, on the same connection."""
 
     def __init__(self, settings: RedisSettings) -> None:
         self.process_id = uuid.uuid4().hex[:12]
@@ -75,6 +77,7 @@ class RedisBroker:
         self._pending_bans: dict[str, float] = {}  # changed while Redis was away; 0 = lifted
         self._supervisor: asyncio.Task[None] | None = None
         self._attempted = asyncio.Event()
+        self.messages = RedisMessages(self.keys, self._command, Offline)
 
     # --- lifetime -----------------------------------------------------------------
 

@@ -9,6 +9,10 @@ Keys, all starting with the configured prefix P:
 - `P:processes` — set: the ids of processes that have announced themselves.
 - `P:alive:<process>` — a string with an expiry, renewed by the process's heartbeat.
 - `P:bans` — sorted set: casefolded username -> the epoch time the ban ends.
+- `P:ring:<ring>` — list: the ids of a ring's recent posts, newest first (a channel id, or `@`
+  for every direct message), trimmed to its size by `RECORD`.
+- `P:msg:<id>` — string: one post's JSON (`chat/posts.py`), reactions and version included;
+  deleted when it leaves its ring or is taken back, and expiring after a day in any case.
 
 A name belongs to whoever holds it only while their process's `alive` key exists: `claim` takes
 a name from a dead process at once, and `sweep` (run by every process each heartbeat) removes
@@ -41,6 +45,12 @@ class Keys:
     @property
     def holders(self) -> str:
         return f"{self.prefix}:holder"
+
+    def ring(self, name: str) -> str:
+        return f"{self.prefix}:ring:{name}"
+
+    def message(self, message_id: str) -> str:
+        return f"{self.prefix}:msg:{message_id}"
 
     def names(self, process: str) -> str:
         return f"{self.prefix}:names:{process}"
@@ -119,4 +129,19 @@ for _, process in ipairs(redis.call('SMEMBERS', p .. ':processes')) do
   end
 end
 return removed
+"""
+
+# ARGV: prefix, ring, id, post JSON, how many the ring keeps, expiry in seconds.
+# Adds the post in front of its ring and deletes the posts that fall off its end.
+RECORD = """
+local p, ring, id, json, keep, ttl = ARGV[1], ARGV[2], ARGV[3], ARGV[4], tonumber(ARGV[5]), ARGV[6]
+local list = p .. ':ring:' .. ring
+redis.call('SET', p .. ':msg:' .. id, json, 'EX', ttl)
+redis.call('LPUSH', list, id)
+for _, old in ipairs(redis.call('LRANGE', list, keep, -1)) do
+  redis.call('DEL', p .. ':msg:' .. old)
+end
+redis.call('LTRIM', list, 0, keep - 1)
+redis.call('EXPIRE', list, ttl)
+return 1
 """

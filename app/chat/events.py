@@ -45,6 +45,33 @@ class DirectPost(_Event, frozen=True):
     item: str
 
 
+class MessageRemoved(_Event, frozen=True):
+    """A message taken back: `html` deletes it (or puts a placeholder in its place) for
+    `people` (a direct message's two), or for everyone when `people` is empty."""
+
+    id: str
+    people: tuple[str, ...]
+    html: str
+
+
+class ReactionsChanged(_Event, frozen=True):
+    """A message's reactions at `version`; a process keeps only the latest version it saw."""
+
+    id: str
+    version: int
+    people: tuple[str, ...]
+    html: str
+
+
+class Typing(_Event, frozen=True):
+    """`name` started (`active`) or stopped typing in `channel`, or in a DM to `recipient`."""
+
+    name: str
+    active: bool
+    channel: str = ""
+    recipient: str = ""
+
+
 class Notice(_Event, frozen=True):
     """A fragment for some named users only."""
 
@@ -71,7 +98,19 @@ class Disconnect(_Event, frozen=True):
     conn: str = ""
 
 
-Event = Joined | Left | Updated | ChannelPost | DirectPost | Notice | Signal | Disconnect
+Event = (
+    Joined
+    | Left
+    | Updated
+    | ChannelPost
+    | DirectPost
+    | MessageRemoved
+    | ReactionsChanged
+    | Typing
+    | Notice
+    | Signal
+    | Disconnect
+)
 
 _encoder = msgspec.json.Encoder()
 _decoder = msgspec.json.Decoder(Event)

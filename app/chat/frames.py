@@ -28,6 +28,26 @@ class PostMessage(Frame, frozen=True, tag="message"):
     text: str
 
 
+class TakeBack(Frame, frozen=True, tag="takeback"):
+    """Remove message `id` for everyone who has it (my own; an operator's, anyone's)."""
+
+    id: str
+
+
+class React(Frame, frozen=True, tag="react"):
+    """Toggle my `emoji` reaction on message `id`."""
+
+    id: str
+    emoji: str
+
+
+class ShowTyping(Frame, frozen=True, tag="typing"):
+    """I am typing in `channel` (a channel id or `@username`), or, with `active` false, stopped."""
+
+    channel: str
+    active: bool = True
+
+
 class OpenThread(Frame, frozen=True, tag="thread"):
     """Open (or show) the DM thread with `username`."""
 
@@ -87,13 +107,16 @@ class HangUp(Frame, frozen=True, tag="hangup"):
 
 
 SignalFrame = OpenFeed | Watching | NotWatching | SessionDescription | IceCandidate | HangUp
-Inbound = PostMessage | OpenThread | SetCamera | SignalFrame
+Inbound = PostMessage | TakeBack | React | ShowTyping | OpenThread | SetCamera | SignalFrame
 
 # action -> struct, for error messages and the docs test
 INBOUND: dict[str, type[Frame]] = {
     str(cls.__struct_config__.tag): cls
     for cls in (
         PostMessage,
+        TakeBack,
+        React,
+        ShowTyping,
         OpenThread,
         SetCamera,
         OpenFeed,

@@ -1,8 +1,10 @@
-"""What the room needs from outside this process, in two parts.
+"""What the room needs from outside this process, in three parts.
 
 - `EventBus`: every event published by any process reaches every process's room, in order.
 - `Registry`: the little state the processes share: who holds which name, their current
   state for processes that start later, and the ban list.
+- `MessageStore`: the recent messages, one bounded ring per channel and one for every direct
+  message, each post's state (reactions) changed atomically in one place.
 
 `app/broker/` implements both, in memory (one process) and on Redis (many); the chat depends
 only on these protocols, never on a broker.
@@ -15,6 +17,7 @@ from typing import Protocol
 
 from app.chat.events import Event
 from app.chat.model import Member
+from app.chat.posts import Post
 
 EventHandler = Callable[[Event], None]
 
@@ -57,3 +60,25 @@ class Registry(Protocol):
 
     async def bans(self) -> dict[str, float]:
         """Current bans: name -> epoch time they end (expired ones left out)."""
+
+
+class StoreUnavailable(Exception):
+    """The message store cannot be reached right now (Redis away); try again later."""
+
+
+class MessageStore(Protocol):
+    async def record(self, post: Post, keep: int) -> None:
+        """Add `post` to its ring, which then holds at most `keep` posts (the oldest go)."""
+
+    async def recent(self, ring: str, count: int) -> list[Post]:
+        """The latest `count` posts of a ring, oldest first."""
+
+    async def find(self, message_id: str) -> Post | None:
+        """A post still in its ring, or None."""
+
+    async def remove(self, message_id: str) -> Post | None:
+        """Take a post out of its ring; the post, or None when it was no longer there."""
+
+    async def react(self, message_id: str, emoji: str, name: str, max_distinct: int) -> Post | None:
+        """Toggle `name`'s `emoji` on a post, atomically; the new post, or None when it is gone.
+        Raises `posts.ReactionRefused` when that would be one emoji too many."""

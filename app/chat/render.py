@@ -12,7 +12,6 @@ its globals (asset URLs, settings) to it and renders its pages with it too.
 from __future__ import annotations
 
 import functools
-import itertools
 import time
 from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
@@ -22,12 +21,15 @@ from jinja2 import Environment, FileSystemLoader, Template, select_autoescape
 from markupsafe import Markup
 
 from app.chat.markdown import render_markdown
+from app.chat.message_ids import MessageIds
 from app.chat.model import Member, dom_key
+from app.chat.posts import Author, Post
 from app.settings import Channel
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 SERVER_NAME = "ChatServer"
 WHO_LIST_PART = 32 * 1024  # characters of who-list rows sent together on entry
+REACTORS_SHOWN = 20  # names listed on a reaction; the rest are "and N more"
 
 
 def template_environment() -> Environment:
@@ -41,10 +43,9 @@ def template_environment() -> Environment:
 class Renderer:
     """Renders every fragment the socket pushes."""
 
-    def __init__(self, process_id: str, env: Environment) -> None:
+    def __init__(self, env: Environment) -> None:
         self.env = env
-        self._ids = itertools.count(1)
-        self._prefix = process_id[:6]
+        self.ids = MessageIds()
         self._templates: dict[str, Template] = {}
 
     def _render(self, fragment: str, **context: object) -> str:
@@ -92,41 +93,83 @@ class Renderer:
 
     # --- messages ------------------------------------------------------------------
 
-    def message(
-        self, *, sender: Member | None, text: str, target_log: str, html: str | None = None, kind: str = "chat"
-    ) -> str:
-        """A message appended to the log with id `target_log`. `text` is Markdown."""
-        return self.append(target_log, self.message_item(sender=sender, text=text, html=html, kind=kind))
+    def post(self, post: Post, *, echo: bool = False) -> str:
+        """The `<article>` of a person's message, with its reactions, not yet placed anywhere;
+        `echo` marks one replayed to someone entering (no unread count, no sound)."""
+        return self._article(
+            post.id,
+            post.ts,
+            author=post.author,
+            body=post.body,
+            mentions=post.mentions,
+            reactions=post.reactions,
+            echo=echo,
+        )
 
-    def message_item(
+    def new_post(
+        self, author: Member, body: str, *, ring: str, recipient: str = "", mentions: tuple[str, ...] = ()
+    ) -> Post:
+        """A fresh post with a new id and the time now; `body` is sanitized HTML."""
+        return Post(
+            id=self.ids.next(),
+            ring=ring,
+            author=Author.of(author),
+            body=body,
+            ts=int(time.time() * 1000),
+            recipient=recipient,
+            mentions=mentions,
+        )
+
+    def server_item(self, html: str, *, kind: str = "presence", presence: str = "", about: str = "") -> str:
+        """The `<article>` of a line from the server. `html` comes from a template or the Markdown
+        sanitizer, never user text. A presence line says `presence` ("joined" or "exited") and
+        whom it is `about` (a `dom_key`), so the page can hide such lines or play a sound, but
+        not for its own user."""
+        return self._article(
+            self.ids.next(), int(time.time() * 1000), body=html, kind=kind, presence=presence, about=about
+        )
+
+    def _article(
         self,
+        message_id: str,
+        ts: int,
         *,
-        sender: Member | None,
-        text: str,
-        html: str | None = None,
+        body: str,
+        author: Author | None = None,
         kind: str = "chat",
+        mentions: tuple[str, ...] = (),
+        reactions: tuple[object, ...] = (),
         presence: str = "",
         about: str = "",
+        echo: bool = False,
     ) -> str:
-        """The `<article>` of one message, not yet placed anywhere. `html`, when given, is
-        a body rendered from a template or by the Markdown sanitizer, never user text.
-
-        A presence line says `presence` ("joined" or "exited") and whom it is `about` (a
-        `dom_key`), so the page can hide such lines or play a sound, but not for its own user."""
-        now = time.time()
-        body = Markup(html if html is not None else render_markdown(text))
         return self._render(
             "message",
-            id=f"m-{self._prefix}-{next(self._ids)}",
-            sender=sender,
+            id=message_id,
+            author=author,
             server_name=SERVER_NAME,
-            body=body,
-            ts=int(now * 1000),
+            body=Markup(body),
+            ts=ts,
             kind=kind,
+            mentions=mentions,
+            reactions=reactions,
+            max_names=REACTORS_SHOWN,
             presence=presence,
             about=about,
-            clock=datetime.fromtimestamp(now, UTC).strftime("%H:%M"),
+            echo=echo,
+            clock=datetime.fromtimestamp(ts / 1000, UTC).strftime("%H:%M"),
         )
+
+    def reactions(self, post: Post) -> str:
+        """A message's reactions, replacing the ones it shows."""
+        return self._render("reactions", id=post.id, reactions=post.reactions, max_names=REACTORS_SHOWN, oob=True)
+
+    def taken_back(self, message_id: str, *, placeholder: bool) -> str:
+        return self._render("taken_back", id=message_id, placeholder=placeholder)
+
+    def typing(self, target_log: str, names: list[str]) -> str:
+        """Who is typing in a log, as one audience sees it."""
+        return self._render("typing", log=target_log, names=names)
 
     def append(self, target_log: str, item: str) -> str:
         """Place a rendered item at the end of the log `target_log`."""
@@ -141,28 +184,20 @@ class Renderer:
 
     def presence(self, channel: Channel, name: str, joined: bool) -> str:
         verb = "has joined the room" if joined else "has exited the room"
-        item = self.message_item(
-            sender=None,
-            text="",
-            kind="presence",
-            html=self.line(verb, name=name),
-            presence="joined" if joined else "exited",
-            about=dom_key(name),
+        item = self.server_item(
+            self.line(verb, name=name), presence="joined" if joined else "exited", about=dom_key(name)
         )
         return self.append(self.channel_log(channel.id), item)
 
     def server_line(self, target_log: str, text: str) -> str:
         """A line from the server (no sender) at the end of a log, such as "bob has left the room."."""
-        return self.message(sender=None, text="", kind="presence", target_log=target_log, html=self.line(text))
+        return self.append(target_log, self.server_item(self.line(text)))
 
     def welcome(self, channels: Iterable[Channel]) -> str:
         """Every channel's welcome messages, replacing what a previous connect put there."""
         parts = []
         for channel in channels:
-            items = "".join(
-                self.message_item(sender=None, text="", html=_markdown_once(text), kind="welcome")
-                for text in channel.welcome_messages
-            )
+            items = "".join(self.server_item(_markdown_once(text), kind="welcome") for text in channel.welcome_messages)
             parts.append(self._render("welcome", channel=channel, items=Markup(items), oob=True))
         return "".join(parts)
 
@@ -173,6 +208,10 @@ class Renderer:
         return self._render("notice", text=text, level=level)
 
     # --- direct messages -----------------------------------------------------------
+
+    def echo(self, target_log: str, posts: Iterable[Post]) -> str:
+        """A channel's recent messages for someone entering the chat."""
+        return self.append(target_log, "".join(self.post(post, echo=True) for post in posts))
 
     def thread(self, other: str, first_item: str = "") -> str:
         """A new DM thread with `other`: its tab and its log, holding `first_item` if given.

@@ -11,65 +11,105 @@ import bisect
 import logging
 import time
 from collections.abc import Awaitable, Callable
-from typing import Any, Protocol, TypeVar
+from typing import Any, TypeVar
 
 from jinja2 import Environment
 
 from app.chat import commands
 from app.chat.close_codes import REASONS, Close, name_taken
-from app.chat.events import ChannelPost, DirectPost, Disconnect, Event, Joined, Left, Notice, Signal, Updated
-from app.chat.frames import Frame, Inbound, OpenThread, PostMessage, SetCamera
-from app.chat.model import Identity, Member
-from app.chat.ports import EventBus, Registry
+from app.chat.emoji import EmojiTable
+from app.chat.events import (
+    ChannelPost,
+    DirectPost,
+    Disconnect,
+    Event,
+    Joined,
+    Left,
+    MessageRemoved,
+    Notice,
+    ReactionsChanged,
+    Signal,
+    Typing,
+    Updated,
+)
+from app.chat.frames import Frame, Inbound, OpenThread, PostMessage, React, SetCamera, ShowTyping, TakeBack
+from app.chat.history import History
+from app.chat.markdown import render_message
+from app.chat.model import Member
+from app.chat.outlet import Delivery, Outlet
+from app.chat.ports import EventBus, MessageStore, Registry
+from app.chat.posts import DIRECT_RING, LatestVersions
 from app.chat.protocol import FrameError
+from app.chat.reactions import Reactions
 from app.chat.render import Renderer, template_environment
 from app.chat.signaling import SIGNALS, SignalRelay
+from app.chat.takeback import TakeBacks
+from app.chat.typing import TypingIndicator
 from app.settings import Settings
 
 log = logging.getLogger("app.room")
 
 F = TypeVar("F", bound=Frame)
-Handler = Callable[["Outlet", Any], Awaitable[None]]
+E = TypeVar("E", bound=Event)
+Handler = Callable[[Outlet, Any], Awaitable[None]]
+Applier = Callable[[Any], None]
 
-
-class Outlet(Protocol):
-    """A local connection, as the room sees it: somewhere to put bytes, and a way out."""
-
-    identity: Identity
-    conn_id: str
-    threads: set[str]
-
-    def send_html(self, html: str) -> bool: ...
-    def send_data(self, data: str) -> bool: ...
-    def close(self, code: int, reason: str) -> None: ...
+__all__ = ["Outlet", "Room"]
 
 
 class Room:
     """One per process. Implements `commands.Moderation` for the operator commands."""
 
     def __init__(
-        self, settings: Settings, bus: EventBus, registry: Registry, templates: Environment | None = None
+        self,
+        settings: Settings,
+        bus: EventBus,
+        registry: Registry,
+        messages: MessageStore,
+        templates: Environment | None = None,
+        emoji: EmojiTable | None = None,
     ) -> None:
         self.settings = settings
         self.bus = bus
         self.registry = registry
-        self.render = Renderer(bus.process_id, templates or template_environment())
+        self.render = Renderer(templates or template_environment())
+        self.emoji = emoji or EmojiTable(extra=settings.reactions.emoji)
         self.roster: dict[str, Member] = {}
         self._sorted: list[tuple[str, str]] = []  # (casefolded, name) in display order
         self._rows: dict[str, str] = {}  # each member's who-list row, rendered once per change
-        self.outlets: dict[str, Outlet] = {}  # this process's connections in the room, by username
+        self.delivery = Delivery()
+        self.outlets = self.delivery.outlets  # this process's connections in the room, by username
         self.connections: dict[str, Outlet] = {}  # every local connection, by connection id
+        self._echo: dict[str, list[str]] = {}  # connection id -> recent messages, until it is in
         self.signals = SignalRelay(self.roster, bus.publish)
+        self.history = History(settings, messages, self.render)
+        versions = LatestVersions()
+        self.takebacks = TakeBacks(messages, self.roster, self.render, self.delivery, versions, bus.publish)
+        self.reactions = Reactions(
+            settings.reactions, self.emoji, messages, self.roster, self.render, self.delivery, versions, bus.publish
+        )
+        self.typing = TypingIndicator(settings, self.roster, self.render, self.delivery, bus.publish)
         self._handlers: dict[type[Frame], Handler] = {}
+        self._appliers: dict[type, Applier] = {}
         self.on(PostMessage, self._on_message)
         self.on(OpenThread, self._on_thread)
         self.on(SetCamera, self._on_me)
+        self.on(TakeBack, self.takebacks.handle)
+        self.on(React, self.reactions.handle)
+        self.on(ShowTyping, self.typing.handle)
+        self.on_event(MessageRemoved, self.takebacks.apply)
+        self.on_event(ReactionsChanged, self.reactions.apply)
+        self.on_event(Typing, self.typing.apply)
         for kind in SIGNALS:
             self.on(kind, self.signals.relay)
 
     def on(self, kind: type[F], handler: Callable[[Outlet, F], Awaitable[None]]) -> None:
         """Handle inbound frames of type `kind` with `handler`."""
         self._handlers[kind] = handler
+
+    def on_event(self, kind: type[E], applier: Callable[[E], None]) -> None:
+        """Apply events of type `kind` from the bus (every process's) with `applier`."""
+        self._appliers[kind] = applier
 
     async def start(self) -> None:
         await self.bus.start(self.apply)
@@ -84,6 +124,7 @@ class Room:
     async def close(self) -> None:
         """Close every local connection and let go of the bus."""
         self.close_connections()
+        self.typing.close()
         await self.bus.close()
 
     # --- entering and leaving -----------------------------------------------------
@@ -121,6 +162,7 @@ class Room:
             await self.bus.publish(Disconnect(holder.name, Close.REPLACED, reason, holder.conn))
             member = member.with_changes(op=holder.op or member.op) if holder.sid == member.sid else member
         self.outlets[identity.name] = outlet
+        self._echo[outlet.conn_id] = await self.history.for_newcomer()
         await self.bus.publish(Joined(member) if holder is None else Updated(member))
         if holder is not None:
             self._send_initial(outlet)
@@ -133,6 +175,7 @@ class Room:
     async def leave(self, outlet: Outlet) -> None:
         name = outlet.identity.name
         self.connections.pop(outlet.conn_id, None)
+        self._echo.pop(outlet.conn_id, None)
         if self.outlets.get(name) is outlet:
             del self.outlets[name]
         await self.signals.forget(outlet)
@@ -143,6 +186,8 @@ class Room:
         for part in self.render.who_list(self.who_rows()):
             outlet.send_html(part)
         outlet.send_html(self.render.who_count(len(self._sorted)) + self.render.welcome(self.settings.public_channels))
+        for part in self._echo.pop(outlet.conn_id, []):
+            outlet.send_html(part)
 
     # --- inbound frames -----------------------------------------------------------
 
@@ -174,8 +219,13 @@ class Room:
             return
         if self.settings.channel(channel) is None:
             raise FrameError(f"There is no channel {channel[:40]!r}.")
-        html = self.render.message(sender=sender, text=text, target_log=self.render.channel_log(channel))
-        await self.bus.publish(ChannelPost(html))
+        rendered = render_message(text, self.present_name, self.emoji)
+        post = self.render.new_post(sender, rendered.html, ring=channel, mentions=rendered.mentions)
+        await self.history.record(post)
+        await self.typing.stopped(sender.name, channel)
+        await self.bus.publish(
+            ChannelPost(self.render.append(self.render.channel_log(channel), self.render.post(post)))
+        )
 
     async def _direct(self, outlet: Outlet, sender: Member, other: str, text: str) -> None:
         if other == sender.name:
@@ -188,8 +238,14 @@ class Room:
                     )
                 )
             raise FrameError(f"{other} is not in the room; your message was not sent.")
-        item = self.render.message_item(sender=sender, text=text)
+        rendered = render_message(text, self.present_name, self.emoji)
+        post = self.render.new_post(
+            sender, rendered.html, ring=DIRECT_RING, recipient=other, mentions=rendered.mentions
+        )
+        await self.history.record(post)
+        item = self.render.post(post)
         self._deliver_direct(outlet, other, item)
+        await self.typing.stopped(sender.name, "@" + other)
         await self.bus.publish(DirectPost(sender.name, other, item))
 
     async def _on_thread(self, outlet: Outlet, frame: OpenThread) -> None:
@@ -254,6 +310,10 @@ class Room:
 
     def apply(self, event: Event) -> None:
         """Update the roster mirror and deliver the event's fragments to local outlets."""
+        applier = self._appliers.get(type(event))
+        if applier is not None:
+            applier(event)
+            return
         match event:
             case Joined(member):
                 self._on_joined(member)
@@ -267,9 +327,7 @@ class Room:
                 if (outlet := self.outlets.get(recipient)) is not None:
                     self._deliver_direct(outlet, sender, item)
             case Notice(names, html):
-                for name in names:
-                    if (outlet := self.outlets.get(name)) is not None:
-                        outlet.send_html(html)
+                self.delivery.people(names, html)
             case Signal():
                 self.signals.deliver(self.outlets.get(event.recipient), event)
             case Disconnect(name, code, reason, conn):
@@ -280,9 +338,7 @@ class Room:
                     outlet.close(code, reason)
 
     def broadcast(self, html: str, *, skip: str = "") -> None:
-        for name, outlet in self.outlets.items():
-            if name != skip:
-                outlet.send_html(html)
+        self.delivery.everyone(html, skip=skip)
 
     def _on_joined(self, member: Member) -> None:
         before = self._roster_put(member)
@@ -306,6 +362,7 @@ class Room:
         if member is None or member.conn != conn:
             return
         self._roster_drop(name)
+        self.typing.forget(name)
         html = (
             self.render.who_remove(name)
             + self.render.who_count(len(self.roster))
@@ -374,6 +431,13 @@ class Room:
     def _site_member_spelled_like(self, name: str) -> bool:
         """A signed-in member present under `name` in another letter case."""
         return any(other != name and self.roster[other].signed_in for other in self._names_folded_as(name.casefold()))
+
+    def present_name(self, typed: str) -> str | None:
+        """The name of someone present that `typed` spells (exactly, else in another letter case)."""
+        if typed in self.roster:
+            return typed
+        names = self._names_folded_as(typed.casefold())
+        return names[0] if names else None
 
     def unique_name(self, wanted: str) -> str:
         """`wanted`, or `wanted2`, `wanted3`... whichever nobody present is using."""

@@ -23,6 +23,15 @@ def zero_means_off(value: float) -> str | None:
     return None if value >= 0 else "must be zero (off) or more"
 
 
+def between(low: float, high: float) -> Check[float]:
+    """From `low` to `high`, both included."""
+
+    def check(value: float) -> str | None:
+        return None if low <= value <= high else f"must be from {low:g} to {high:g}"
+
+    return check
+
+
 def not_blank(value: str) -> str | None:
     return None if value.strip() else "must not be empty"
 

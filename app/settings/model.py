@@ -10,7 +10,18 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from app.settings.checks import all_of, each, matches, not_blank, origin, positive, unique, url_scheme, zero_means_off
+from app.settings.checks import (
+    all_of,
+    between,
+    each,
+    matches,
+    not_blank,
+    origin,
+    positive,
+    unique,
+    url_scheme,
+    zero_means_off,
+)
 from app.settings.declare import Problem, required, secret, setting, table
 
 CURRENT_VERSION = 1
@@ -34,6 +45,13 @@ class Channel:
     icon: str = setting("Icon", "", "Optional Font Awesome class, for example 'fa fa-gavel'.")
     welcome_messages: tuple[str, ...] = setting(
         "WelcomeMessages", (), "Markdown messages from ChatServer shown on entry."
+    )
+    echo_messages_on_join: int = setting(
+        "EchoMessagesOnJoin",
+        0,
+        "How many of the channel's latest messages someone entering the chat sees (0: none). "
+        "Held in memory (in Redis with several processes), never on disk.",
+        check=between(0, 100),
     )
 
 
@@ -127,12 +145,55 @@ class Limits:
     ping_interval_seconds: float = setting(
         "PingIntervalSeconds", 20.0, "WebSocket keep-alive ping interval (0 turns pings off).", check=zero_means_off
     )
+    reactions_per_second: float = setting(
+        "ReactionsPerSecond", 2.0, "Reactions a user may add or remove per second, sustained.", check=positive
+    )
+    reaction_burst: int = setting(
+        "ReactionBurst", 8, "Reactions a user may add or remove in a quick burst.", check=positive
+    )
+    recent_messages: int = setting(
+        "RecentMessages",
+        200,
+        "Latest messages of each channel that can still be reacted to or taken back (older ones stay on "
+        "screen as they are); the history shown on entry comes from these too.",
+        check=positive,
+    )
+    recent_direct_messages: int = setting(
+        "RecentDirectMessages",
+        2000,
+        "Latest direct messages, all threads together, that can still be reacted to or taken back.",
+        check=positive,
+    )
     coalesce_milliseconds: float = setting(
         "CoalesceMilliseconds",
         40.0,
         "Under load, each client gets at most one frame per this many milliseconds, "
         "carrying everything since the last (0: a frame per update).",
         check=zero_means_off,
+    )
+
+
+DEFAULT_REACTIONS = ("👍", "❤️", "😂", "😮", "😢", "🙏", "🔥", "🎉")
+
+
+def short_text(value: str) -> str | None:
+    return None if 0 < len(value) <= 16 and not value.isspace() else f"{value!r} must be 1-16 characters"
+
+
+def one_to_twenty_four(values: tuple[str, ...]) -> str | None:
+    return None if 1 <= len(values) <= 24 else "must list from 1 to 24 emoji"
+
+
+@dataclass(frozen=True)
+class ReactionSettings:
+    emoji: tuple[str, ...] = setting(
+        "Emoji",
+        DEFAULT_REACTIONS,
+        "The emoji a message's React button offers, in order.",
+        check=all_of(one_to_twenty_four, each(short_text)),
+    )
+    max_per_message: int = setting(
+        "MaxPerMessage", 12, "Different emoji one message may collect.", check=between(1, 100)
     )
 
 
@@ -203,13 +264,14 @@ class Settings:
     public_channels: tuple[Channel, ...] = setting(
         "PublicChannels",
         (
-            Channel("lobby", "Lobby", "fa fa-gavel", DEFAULT_WELCOME),
+            Channel("lobby", "Lobby", "fa fa-gavel", DEFAULT_WELCOME, echo_messages_on_join=10),
             Channel("offtopic", "Off Topic", "", ("Welcome to the Off Topic channel!",)),
         ),
         "The public channels; the first one is the default.",
         check=all_of(at_least_one_channel, unique("ID")),
     )
     turn: TURNSettings = table("TURN", TURNSettings, "The STUN and TURN servers browsers use for webcams.")
+    reactions: ReactionSettings = table("Reactions", ReactionSettings, "Emoji reactions to messages.")
     limits: Limits = table("Limits", Limits, "What one browser may send, and how long a slow one is waited for.")
     redis: RedisSettings = table("Redis", RedisSettings, "Several processes or hosts joined into one chat.")
     path: str = ""  # the file these came from; not a setting

@@ -17,7 +17,7 @@ from quart import Blueprint, session, websocket
 
 from app.auth import session_identity
 from app.chat.close_codes import REASONS, Close
-from app.chat.frames import PostMessage
+from app.chat.frames import PostMessage, React
 from app.chat.model import Identity
 from app.chat.protocol import FrameError, RateLimiter, parse_frame
 from app.chat.room import Room
@@ -155,6 +155,7 @@ async def _read(room: Room, connection: Connection) -> None:
     limits = room.settings.limits
     frames = RateLimiter(limits.frames_per_second, limits.frame_burst)
     messages = RateLimiter(limits.messages_per_second, limits.message_burst)
+    reactions = RateLimiter(limits.reactions_per_second, limits.reaction_burst)
     while True:
         raw = await websocket.receive()
         try:
@@ -163,6 +164,8 @@ async def _read(room: Room, connection: Connection) -> None:
             frame = parse_frame(raw, max_bytes=limits.max_frame_bytes)
             if isinstance(frame, PostMessage) and not messages.allow():
                 raise FrameError("You are sending messages too fast; that one was not sent.")
+            if isinstance(frame, React) and not reactions.allow():
+                raise FrameError("You are reacting too fast; slow down a little.")
             await room.handle(connection, frame)
         except FrameError as error:
             room.tell(connection, str(error))

@@ -6,7 +6,7 @@ import html
 
 import pytest
 
-from app.broker.memory import MemoryBus, MemoryRegistry
+from app.broker.memory import MemoryBus, MemoryMessages, MemoryRegistry
 from app.chat.close_codes import Close
 from app.chat.commands import COMMANDS, duration_words
 from app.chat.frames import PostMessage, SetCamera
@@ -18,7 +18,7 @@ from tests.unit.test_room import Inbox
 
 @pytest.fixture
 async def room() -> Room:
-    started = Room(settings_for_tests(permit_nsfw=True), MemoryBus(), MemoryRegistry())
+    started = Room(settings_for_tests(permit_nsfw=True), MemoryBus(), MemoryRegistry(), MemoryMessages())
     await started.start()
     return started
 
@@ -142,7 +142,7 @@ async def test_nsfw_tags_a_camera_that_is_on(room: Room) -> None:
 
 
 async def test_nsfw_is_refused_when_the_chat_does_not_permit_it() -> None:
-    room = Room(settings_for_tests(), MemoryBus(), MemoryRegistry())
+    room = Room(settings_for_tests(), MemoryBus(), MemoryRegistry(), MemoryMessages())
     await room.start()
     olga = await enter(room, "olga", op=True)
     await enter(room, "bob")

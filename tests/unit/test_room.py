@@ -8,7 +8,7 @@ import uuid
 
 import pytest
 
-from app.broker.memory import MemoryBus, MemoryRegistry
+from app.broker.memory import MemoryBus, MemoryMessages, MemoryRegistry
 from app.chat.close_codes import Close
 from app.chat.frames import OpenFeed, PostMessage, SetCamera
 from app.chat.model import Identity, dom_key
@@ -49,7 +49,7 @@ class Inbox:
 
 @pytest.fixture
 async def room() -> Room:
-    started = Room(settings_for_tests(), MemoryBus(), MemoryRegistry())
+    started = Room(settings_for_tests(), MemoryBus(), MemoryRegistry(), MemoryMessages())
     await started.start()
     return started
 

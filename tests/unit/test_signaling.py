@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from app.broker.memory import MemoryBus, MemoryRegistry
+from app.broker.memory import MemoryBus, MemoryMessages, MemoryRegistry
 from app.chat.events import Signal, decode_event, encode_event
 from app.chat.frames import HangUp, OpenFeed, SetCamera
 from app.chat.room import Room
@@ -17,7 +17,7 @@ from tests.unit.test_room import Inbox
 
 @pytest.fixture
 async def room() -> Room:
-    started = Room(settings_for_tests(), MemoryBus(), MemoryRegistry())
+    started = Room(settings_for_tests(), MemoryBus(), MemoryRegistry(), MemoryMessages())
     await started.start()
     return started
 

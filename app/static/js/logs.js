@@ -1,7 +1,9 @@
 // The message logs: one per channel and per DM thread, filled by htmx from the server.
-// This module shows one log at a time, keeps unread badges, shows local times, keeps the
+// This module shows one log at a time, keeps unread badges (urgent when I am mentioned),
+// shows local times, groups a person's consecutive messages under one name, keeps the
 // visible log at the newest message unless the reader has scrolled up (then a "new messages"
-// button brings them back), and announces each new message as a `chat:message` event.
+// button brings them back), replaces a replayed message the page already has instead of
+// showing it twice, and announces each new message as a `chat:message` event.
 
 import { closeDrawers } from "./drawers.js";
 
@@ -11,6 +13,7 @@ const channelField = document.getElementById("composer-channel");
 const pill = document.getElementById("new-messages");
 const channelsToggle = document.querySelector('.drawer-toggle[data-drawer="sidebar"]');
 const STICK_PX = 48; // this close to the end counts as "reading the newest"
+const GROUP_MS = 5 * 60 * 1000; // one person's messages this close together share a byline
 let pendingThread = null;
 let unseenBelow = 0;
 
@@ -31,6 +34,12 @@ export function isOwn(msg) {
 // A message a person wrote (not a welcome or presence line), and not one of mine.
 export function isFromOthers(msg) {
   return msg.classList.contains("is-chat") && !isOwn(msg);
+}
+
+// A message from someone else that names me, or says @here.
+export function mentionsMe(msg) {
+  const keys = (msg.dataset.mentions || "").split(" ");
+  return isFromOthers(msg) && (keys.includes(meKey) || keys.includes("here"));
 }
 
 export function showLog(logId) {
@@ -54,11 +63,14 @@ function unreadCount(logId) {
   return Number(tabFor(logId)?.querySelector(".unread")?.textContent || 0);
 }
 
-function setUnread(logId, count) {
+function setUnread(logId, count, urgent = false) {
   const badge = tabFor(logId)?.querySelector(".unread");
   if (badge) {
     badge.textContent = String(count);
     badge.hidden = count === 0;
+    badge.classList.toggle("is-urgent", count > 0 && (urgent || badge.classList.contains("is-urgent")));
+    if (count === 0) badge.classList.remove("is-urgent");
+    badge.title = badge.classList.contains("is-urgent") ? "You were mentioned" : "";
   }
   if (channelsToggle) {
     const dot = channelsToggle.querySelector(".unread-dot");
@@ -115,11 +127,40 @@ pill.addEventListener("click", () => {
 
 // --- new messages --------------------------------------------------------------------
 
+// A person's message right after their own earlier one, within a few minutes, shows without
+// their name and avatar again.
+function group(msg) {
+  if (!(msg instanceof HTMLElement) || !msg.matches(".msg")) return;
+  const before = msg.previousElementSibling;
+  const continued = msg.matches(".is-chat") && before?.matches?.(".msg.is-chat") &&
+    before.dataset.from === msg.dataset.from && Number(msg.dataset.ts) - Number(before.dataset.ts) < GROUP_MS;
+  msg.classList.toggle("is-continued", Boolean(continued));
+}
+
+// A replayed message (after a reconnect) that the page already shows takes the old one's place.
+function replaceTwin(msg) {
+  for (const twin of document.querySelectorAll(`[id="${CSS.escape(msg.id)}"]`)) {
+    if (twin !== msg) {
+      twin.replaceWith(msg);
+      return true;
+    }
+  }
+  return false;
+}
+
 function onNewMessage(msg) {
   localTime(msg);
   const log = msg.closest(".log");
   if (!log) return;
-  if (log.hidden && isFromOthers(msg)) setUnread(log.id, unreadCount(log.id) + 1);
+  if (msg.hasAttribute("data-echo")) {
+    replaceTwin(msg);
+    group(msg);
+    group(msg.nextElementSibling);
+    if (!log.hidden && log.dataset.stuck !== "false") scrollToEnd(log);
+    return;
+  }
+  group(msg);
+  if (log.hidden && isFromOthers(msg)) setUnread(log.id, unreadCount(log.id) + 1, mentionsMe(msg));
   if (!log.hidden) {
     if (log.dataset.stuck !== "false" || isOwn(msg)) scrollToEnd(log);
     else if (!msg.classList.contains("is-welcome")) setPill(unseenBelow + 1);
@@ -138,7 +179,11 @@ function onAdded(node) {
 }
 
 new MutationObserver((records) => {
-  for (const record of records) record.addedNodes.forEach(onAdded);
+  for (const record of records) {
+    record.addedNodes.forEach(onAdded);
+    // A message taken back or hidden: the one after it may need its byline again.
+    if (record.removedNodes.length) group(record.nextSibling);
+  }
 }).observe(logs, { childList: true, subtree: true });
 
 // --- switching logs --------------------------------------------------------------------

@@ -7,7 +7,7 @@ export const DEFAULTS = Object.freeze({
   theme: "system", // "system" follows the device; or "light", "dark"
   presence: true, // show "alice has joined the room" lines
   enterSends: true, // Enter sends, Shift+Enter starts a new line
-  sounds: Object.freeze({ dm: true, join: false, leave: false, channel: false }),
+  sounds: Object.freeze({ dm: true, join: false, leave: false, channel: false, mentioned: true }),
 });
 
 const THEMES = new Set(["system", "light", "dark"]);

@@ -1,5 +1,5 @@
 // Sound effects, synthesised with Web Audio (nothing is fetched): a direct message, someone
-// joining, someone leaving, a channel message while looking elsewhere. Each one is switched
+// joining, someone leaving, a channel message while looking elsewhere, being mentioned. Each one is switched
 // on or off in Settings (see prefs.js).
 
 import * as prefs from "./prefs.js";
@@ -10,6 +10,7 @@ const VOICES = {
   join: [{ hz: 523.25, at: 0, len: 0.1, wave: "triangle" }, { hz: 783.99, at: 0.09, len: 0.16, wave: "triangle" }],
   leave: [{ hz: 587.33, at: 0, len: 0.1, wave: "triangle" }, { hz: 392, at: 0.09, len: 0.18, wave: "triangle" }],
   channel: [{ hz: 1174.66, at: 0, len: 0.09 }],
+  mentioned: [{ hz: 880, at: 0, len: 0.12 }, { hz: 1108.73, at: 0.1, len: 0.12 }, { hz: 1318.51, at: 0.2, len: 0.22 }],
 };
 export const KINDS = Object.keys(VOICES);
 const VOLUME = 0.2;
@@ -67,7 +68,9 @@ export function soundFor(msg, log, meKey) {
     if (msg.dataset.about === meKey) return null;
     return msg.dataset.presence === "joined" ? "join" : "leave";
   }
-  if (!msg.classList.contains("is-chat") || msg.dataset.from === meKey) return null;
+  if (!msg.classList.contains("is-chat") || msg.dataset.from === meKey || msg.hasAttribute("data-echo")) return null;
+  const mentions = (msg.dataset.mentions || "").split(" ");
+  if (mentions.includes(meKey) || mentions.includes("here")) return "mentioned";
   if (log.dataset.thread) return elsewhere ? "dm" : null;
   return elsewhere ? "channel" : null;
 }
