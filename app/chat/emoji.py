@@ -20,7 +20,7 @@ import msgspec
 
 log = logging.getLogger("app.emoji")
 
-SHORTCODE = re.compile(r":([a-z0-9_+\-]{1,40}):")
+SHORTCODE = re.compile(r"(?<!\w):([a-z0-9_+\-]{1,40}):(?!\w)")  # a word of its own: "10:100:5" stays
 _SELECTOR = "\ufe0f"
 
 
@@ -69,7 +69,7 @@ class EmojiTable:
         return self._canonical.get(text.replace(_SELECTOR, ""))
 
     def replace_shortcodes(self, text: str) -> str:
-        """`:joy:` becomes 😂; unknown codes stay as typed."""
+        """`:joy:` becomes 😂; unknown codes, and codes inside a word or a number, stay as typed."""
         if ":" not in text or not self.shortcodes:
             return text
         return SHORTCODE.sub(lambda match: self.shortcodes.get(match.group(1), match.group(0)), text)

@@ -51,8 +51,6 @@ class Reactions:
 
     def chosen(self, text: str) -> str:
         """The emoji a frame names, in its canonical spelling, or a refusal."""
-        if text in self.settings.emoji:
-            return text
         known = self.emoji.canonical(text) if len(text) <= 16 else None
         if known is None:
             raise FrameError("You can react with an emoji only.")

@@ -6,7 +6,9 @@ from html.parser import HTMLParser
 
 import pytest
 
-from app.chat.markdown import render_markdown
+from app.chat.emoji import EmojiTable
+from app.chat.markdown import Rendered, render_markdown, render_message
+from app.chat.model import dom_key
 
 HOSTILE = [
     "<script>alert(1)</script>",
@@ -97,3 +99,52 @@ def test_a_message_cannot_carry_the_separator_between_fragments_of_a_frame() -> 
 
     for text in (PART, f"a{PART}b", f"`{PART}`", f"```\n{PART}\n```", f"[x](https://e.com/{PART})"):
         assert PART not in render_markdown(text)
+
+
+# --- chat messages: links, shortcodes, mentions (issue 15) ------------------------------------
+
+PEOPLE = {"bob": "bob", "john smith": "John Smith"}
+EMOJI = EmojiTable([("😂", ["joy"]), ("👍️", ["+1", "thumbsup"]), ("💯", ["100"])])
+
+
+def chat(text: str) -> Rendered:
+    return render_message(text, lambda typed: PEOPLE.get(typed.casefold()), EMOJI)
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        *HOSTILE,
+        '<span class="mention" data-mention="here">fake</span>',
+        "[@bob](javascript:alert(1))",
+        "@bob<script>alert(1)</script>",
+        "https://evil.example/<hx-partial>",
+    ],
+)
+def test_hostile_markup_is_neutralised_in_chat_messages_too(payload: str) -> None:
+    html = chat(payload).html
+    for tag, attributes in Elements(html).found:
+        assert tag in {*ALLOWED_TAGS, "span"}, html
+        assert set(attributes) <= {*ALLOWED_ATTRIBUTES, "class", "data-mention"}, html
+        if tag == "span":
+            assert attributes == {"class": "mention", "data-mention": dom_key("bob")}, html
+    assert "<hx-" not in html.lower()
+
+
+def test_bare_http_urls_become_safe_links_and_nothing_else_is_guessed() -> None:
+    html = chat("see https://example.com/a?b=1 or www.example.org or me@example.com").html
+    assert '<a href="https://example.com/a?b=1" target="_blank" rel="nofollow noopener noreferrer">' in html
+    assert html.count("<a ") == 1
+
+
+def test_shortcodes_become_emoji_outside_code_and_numbers() -> None:
+    html = chat(":joy: :+1: `:joy:` :nope: at 10:100:5 (:100:)").html
+    assert html.startswith("<p>😂 👍️ <code>:joy:</code> :nope: at 10:100:5 (💯)")
+
+
+def test_mentions_of_people_present_and_here_are_marked() -> None:
+    rendered = chat("@BOB and @John Smith, @here; not @zed, not a@bob, not `@bob`, not https://x.example/@bob")
+    assert rendered.mentions == (dom_key("bob"), dom_key("John Smith"), "here")
+    assert f'<span class="mention" data-mention="{dom_key("bob")}">@BOB</span>' in rendered.html
+    assert '<span class="mention" data-mention="here">@here</span>' in rendered.html
+    assert rendered.html.count('class="mention"') == 3
