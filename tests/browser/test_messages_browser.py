@@ -9,6 +9,7 @@ import re
 from playwright.sync_api import Browser, Locator, Page, expect
 
 from tests.browser.conftest import UserFactory
+from tests.browser.test_layout_browser import serious_axe_violations
 from tests.support import Server
 
 
@@ -40,6 +41,7 @@ def test_react_by_mouse_and_keyboard_take_back_and_hide(new_user: UserFactory) -
     expect(on_bob.get_by_role("button", name=re.compile("👍"))).to_have_attribute("aria-pressed", "true")
     thumbs.hover()
     expect(thumbs.get_by_role("tooltip")).to_have_text("bob")
+    assert serious_axe_violations(alice) == [], "with a reaction"
 
     # Alice reacts with the keyboard: focus React, Enter opens the menu, an arrow, Enter.
     mine = message(alice, "lunch at noon?")
@@ -47,6 +49,7 @@ def test_react_by_mouse_and_keyboard_take_back_and_hide(new_user: UserFactory) -
     react.focus()
     react.press("Enter")
     expect(alice.get_by_role("menuitem", name="👍")).to_be_focused()
+    assert serious_axe_violations(alice) == [], "with the reaction menu open"
     alice.keyboard.press("ArrowRight")
     alice.keyboard.press("Enter")
     expect(react).to_be_focused()  # back where she was
@@ -86,6 +89,7 @@ def test_typing_a_mention_by_keys_and_touch_and_an_emoji(
     box.press_sequentially("over to @b")
     options = alice.get_by_role("listbox", name="People to mention")
     expect(options.get_by_role("option", name="@bob")).to_be_visible()
+    assert serious_axe_violations(alice) == [], "with names to complete"
     box.press("Enter")
     expect(box).to_have_value("over to @bob ")
     box.press_sequentially("now")
@@ -122,6 +126,7 @@ def test_typing_a_mention_by_keys_and_touch_and_an_emoji(
     alice.get_by_role("button", name="Emoji").click()
     picker = alice.get_by_role("dialog", name="Emoji")
     picker.get_by_role("tab", name="Smileys and emoticons").click()
+    assert serious_axe_violations(alice) == [], "with the emoji picker open"
     picker.get_by_role("menuitem", name=re.compile("grinning face")).first.click()
     expect(box).to_have_value("I am 😀 today")
     expect(picker).to_be_hidden()

@@ -30,7 +30,6 @@ function close() {
   list.hidden = true;
   list.replaceChildren();
   options = [];
-  textBox.setAttribute("aria-expanded", "false");
   textBox.removeAttribute("aria-activedescendant");
 }
 
@@ -47,7 +46,6 @@ function render() {
     }),
   );
   list.hidden = false;
-  textBox.setAttribute("aria-expanded", "true");
   textBox.setAttribute("aria-activedescendant", `mention-option-${chosen}`);
 }
 

@@ -31,7 +31,7 @@ function hide(msg) {
   } catch {
     // Storage full or blocked: hidden until the page is reloaded.
   }
-  const next = msg.nextElementSibling?.querySelector?.(".msg-action") ?? null;
+  const next = msg.nextElementSibling?.querySelector?.(".msg-actions > button") ?? null;
   msg.remove();
   next?.focus();
 }
@@ -94,7 +94,7 @@ document.addEventListener("click", (event) => {
 // --- the buttons on each message ----------------------------------------------------------
 
 logs.addEventListener("click", (event) => {
-  const button = event.target.closest(".msg-action, .reaction");
+  const button = event.target.closest(".msg-actions > button, .reaction");
   const msg = button?.closest(".msg");
   if (!msg) return;
   if (button.classList.contains("reaction")) react(msg, button.dataset.emoji);
