@@ -409,6 +409,8 @@ class Room:
             "outlets": len(self.outlets),
             "connections": len(self.connections),
             "signal links": self.signals.connection_count(),
+            "history pending": len(self._echo),
+            "typing": self.typing.table_size(),
         }
 
     def who_rows(self) -> list[str]:

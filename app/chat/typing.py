@@ -107,6 +107,10 @@ class TypingIndicator:
         for key in [key for key in self._sent if key[0] == name]:
             del self._sent[key]
 
+    def table_size(self) -> int:
+        """Marks and throttle entries held (all gone once everyone has left)."""
+        return len(self._sent) + sum(len(marks) for marks in self._channels.values()) + len(self._direct)
+
     def close(self) -> None:
         if self._timer is not None:
             self._timer.cancel()

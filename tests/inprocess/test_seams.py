@@ -24,6 +24,10 @@ async def busy_evening(chat: InProcessChat) -> list[InProcessClient]:
     await alice.say("just you", channel="@bob")
     await carol.send(action="thread", username="alice")
     await bob.wait_for(lambda text: "just you" in text)
+    await bob.send(action="typing", channel="lobby")
+    await alice.send(action="typing", channel="@bob")
+    await bob.wait_for(lambda text: "alice</strong> is typing" in text)
+    await carol.wait_for(lambda text: "bob</strong> is typing" in text)
     return [alice, bob, carol]
 
 
