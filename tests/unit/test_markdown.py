@@ -99,6 +99,12 @@ def test_a_message_cannot_carry_the_separator_between_fragments_of_a_frame() -> 
 
     for text in (PART, f"a{PART}b", f"`{PART}`", f"```\n{PART}\n```", f"[x](https://e.com/{PART})"):
         assert PART not in render_markdown(text)
+        assert PART not in render_message(text, lambda typed: None, EmojiTable()).html
+    for text in (f"https://e.com/{PART}", f"@{PART}", f"@bob{PART}", f":joy:{PART}"):
+        assert (
+            PART
+            not in render_message(text, lambda typed: "bob" if typed.startswith("bob") else None, EmojiTable()).html
+        )
 
 
 # --- chat messages: links, shortcodes, mentions (issue 15) ------------------------------------
