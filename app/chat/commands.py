@@ -48,6 +48,9 @@ class Moderation(Protocol):
     async def notify(self, name: str, text: str) -> None:
         """An information notice for one person."""
 
+    async def cut_camera(self, member: Member, operator: str) -> None:
+        """Turn `member`'s camera off: the who list, the links it sends on, and their page."""
+
     async def ban(self, name: str, until: float) -> None: ...
     async def unban(self, name: str) -> bool: ...
     async def bans(self) -> dict[str, float]: ...
@@ -185,6 +188,19 @@ async def nsfw(call: Call) -> str:
     return f"{target.name}'s camera is now tagged NSFW."
 
 
+async def cut(call: Call) -> str:
+    target = _present(call, _required(call, "cut"))
+    if target.name == call.caller.name:
+        raise CommandError("That is you: Stop webcam turns your own camera off.")
+    _check_rank(call, target, "cut the camera of")
+    if target.camera == "off":
+        raise CommandError(f"{target.name}'s camera is not on.")
+    await call.room.cut_camera(target, call.caller.name)
+    await _tell(call, target, f"{call.caller.name}, an operator, turned your camera off.")
+    _log(call, "cut", target.name)
+    return f"{target.name}'s camera is off."
+
+
 async def help_(call: Call) -> str:
     if not call.caller.op:
         return "You may use /help; the other commands are for operators."
@@ -203,6 +219,7 @@ COMMANDS: dict[str, Command] = {
     "op": Command("/op name", "make someone an operator until they leave", op),
     "deop": Command("/deop name", "remove operator rights given with /op", deop),
     "nsfw": Command("/nsfw name", "tag someone's camera NSFW", nsfw),
+    "cut": Command("/cut name", "turn someone's camera off (they are told who did it)", cut),
     "help": Command("/help", "this list", help_, for_everyone=True),
 }
 

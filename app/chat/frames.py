@@ -54,15 +54,32 @@ class OpenThread(Frame, frozen=True, tag="thread"):
     username: str
 
 
+Flag = bool | str  # the webcam module sends a boolean; a form checkbox sends "on"
+
+
+def checked(value: Flag) -> bool:
+    """A flag's truth, whether it came as a boolean or as a form checkbox's value."""
+    return value is True or (isinstance(value, str) and value.lower() in ("on", "true", "1", "yes"))
+
+
 class SetCamera(Frame, frozen=True, tag="me"):
-    """My camera is `on` or `off`; `nsfw` tags it (where the chat permits)."""
+    """My camera is `on` or `off`; while on, `nsfw` tags it (where the chat permits), `muted`
+    says my microphone is muted, `paused` that I turned the camera off while staying live, and
+    `mutual` that only people on camera may watch."""
 
     camera: str
-    nsfw: bool | str = False  # the webcam module sends a boolean; a form checkbox sends "on"
+    nsfw: Flag = False
+    muted: Flag = False
+    paused: Flag = False
+    mutual: Flag = False
 
-    @property
-    def nsfw_checked(self) -> bool:
-        return self.nsfw is True or (isinstance(self.nsfw, str) and self.nsfw.lower() in ("on", "true", "1", "yes"))
+
+class VideoInvite(Frame, frozen=True, tag="video-invite"):
+    """Let `username` watch my camera even where the rules would not (mutual cameras).
+    `resend`: the page repeats its invitations after a reconnect, and nobody is told again."""
+
+    username: str
+    resend: Flag = False
 
 
 class OpenFeed(Frame, frozen=True, tag="open"):
@@ -100,14 +117,16 @@ class IceCandidate(Frame, frozen=True, tag="candidate"):
 
 
 class HangUp(Frame, frozen=True, tag="hangup"):
-    """End the link carrying `feed`'s camera between me and `username`."""
+    """End the link carrying `feed`'s camera between me and `username`; `reason` (optional)
+    says why: `stopped` (the broadcaster stopped sending to this viewer) or `failed`."""
 
     username: str
     feed: str
+    reason: str = ""
 
 
 SignalFrame = OpenFeed | Watching | NotWatching | SessionDescription | IceCandidate | HangUp
-Inbound = PostMessage | TakeBack | React | ShowTyping | OpenThread | SetCamera | SignalFrame
+Inbound = PostMessage | TakeBack | React | ShowTyping | OpenThread | SetCamera | VideoInvite | SignalFrame
 
 # action -> struct, for error messages and the docs test
 INBOUND: dict[str, type[Frame]] = {
@@ -119,6 +138,7 @@ INBOUND: dict[str, type[Frame]] = {
         ShowTyping,
         OpenThread,
         SetCamera,
+        VideoInvite,
         OpenFeed,
         Watching,
         NotWatching,

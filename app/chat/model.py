@@ -49,6 +49,12 @@ class Member(msgspec.Struct, frozen=True, kw_only=True):
     img: str = ""
     url: str = ""
     camera: Camera = "off"
+    # While the camera is on (docs/protocol.md, `me`): what everyone sees in the who list ...
+    muted: bool = False  # the microphone is muted
+    paused: bool = False  # the camera is turned off while live: no picture, the sound carries on
+    mutual: bool = False  # only people on camera may watch
+    # ... and what only the relay reads: who may watch even so (chat/webcam_rules.py).
+    invited: tuple[str, ...] = ()
     since: float = 0.0
     process: str = ""
     conn: str = ""  # the connection that holds the name right now

@@ -32,7 +32,17 @@ from app.chat.events import (
     Typing,
     Updated,
 )
-from app.chat.frames import Frame, Inbound, OpenThread, PostMessage, React, SetCamera, ShowTyping, TakeBack
+from app.chat.frames import (
+    Frame,
+    Inbound,
+    OpenThread,
+    PostMessage,
+    React,
+    SetCamera,
+    ShowTyping,
+    TakeBack,
+    VideoInvite,
+)
 from app.chat.history import History
 from app.chat.markdown import render_message
 from app.chat.model import Member
@@ -45,6 +55,8 @@ from app.chat.render import Renderer, template_environment
 from app.chat.signaling import SIGNALS, SignalRelay
 from app.chat.takeback import TakeBacks
 from app.chat.typing import TypingIndicator
+from app.chat.webcam_rules import affects_watching
+from app.chat.webcams import Webcams
 from app.settings import Settings
 
 log = logging.getLogger("app.room")
@@ -81,7 +93,8 @@ class Room:
         self.outlets = self.delivery.outlets  # this process's connections in the room, by username
         self.connections: dict[str, Outlet] = {}  # every local connection, by connection id
         self._echo: dict[str, list[str]] = {}  # connection id -> recent messages, until it is in
-        self.signals = SignalRelay(self.roster, bus.publish)
+        self.signals = SignalRelay(self.roster, bus.publish, self.connections)
+        self.webcams = Webcams(self)
         self.history = History(settings, messages, self.render)
         versions = LatestVersions()
         self.takebacks = TakeBacks(messages, self.roster, self.render, self.delivery, versions, bus.publish)
@@ -93,7 +106,8 @@ class Room:
         self._appliers: dict[type, Applier] = {}
         self.on(PostMessage, self._on_message)
         self.on(OpenThread, self._on_thread)
-        self.on(SetCamera, self._on_me)
+        self.on(SetCamera, self.webcams.on_me)
+        self.on(VideoInvite, self.webcams.on_invite)
         self.on(TakeBack, self.takebacks.handle)
         self.on(React, self.reactions.handle)
         self.on(ShowTyping, self.typing.handle)
@@ -269,18 +283,6 @@ class Room:
             outlet.threads.add(other)
             outlet.send_html(self.render.thread(other, item))
 
-    async def _on_me(self, outlet: Outlet, frame: SetCamera) -> None:
-        member = self.roster.get(outlet.identity.name)
-        camera = frame.camera
-        if camera not in ("on", "off"):
-            raise FrameError("camera must be 'on' or 'off'.")
-        if member is None:
-            return
-        nsfw = frame.nsfw_checked and self.settings.permit_nsfw
-        state = "off" if camera == "off" else ("nsfw" if nsfw else "on")
-        if state != member.camera:
-            await self._update(member.with_changes(camera=state))
-
     # --- what commands may do (commands.Moderation) --------------------------------
 
     async def update_member(self, member: Member) -> None:
@@ -290,6 +292,9 @@ class Room:
     async def _update(self, member: Member) -> None:
         await self.registry.store(member)
         await self.bus.publish(Updated(member))
+
+    async def cut_camera(self, member: Member, operator: str) -> None:
+        await self.webcams.cut(member, operator)
 
     async def disconnect(self, member: Member, code: Close, reason: str) -> None:
         await self.bus.publish(Disconnect(member.name, code, reason, member.conn))
@@ -351,11 +356,16 @@ class Room:
             outlet.send_html(presence)
 
     def _on_updated(self, member: Member) -> None:
-        if member.name not in self.roster:
+        before = self.roster.get(member.name)
+        if before is None:
             self._on_joined(member)
             return
+        row = self._rows[member.name]
         self._roster_put(member)
-        self.broadcast(self.render.who_replace(member))
+        if self._rows[member.name] != row:  # an invitation, say, changes nobody's who list
+            self.broadcast(self.render.who_replace(member))
+        if affects_watching(before, member):
+            self.signals.recheck(member.name)
 
     def _on_left(self, name: str, conn: str) -> None:
         member = self.roster.get(name)

@@ -8,6 +8,11 @@ link starts with `open` and ends with `hangup` or when either side leaves. A fra
 its sender does not have is refused, and one its recipient does not have is dropped, so nobody
 can slip a description or a candidate into someone else's call. The sender is always the
 session's user; the payload is rebuilt from known keys, each checked and limited in size.
+
+Who may watch whom is asked of chat/webcam_rules.py: on `open`, and again for every link of
+this process's connections whenever someone's state changes (`recheck`). A link the rules no
+longer allow (the camera went off, mutual cameras required and the viewer's camera stopped)
+is ended here on the server: each side's page gets a `hangup`, whatever its own page does.
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ from app.chat.events import Event, Signal
 from app.chat.frames import HangUp, IceCandidate, NotWatching, OpenFeed, SessionDescription, SignalFrame, Watching
 from app.chat.model import Identity, Member
 from app.chat.protocol import FrameError
+from app.chat.webcam_rules import refusal
 
 # What each frame becomes for its recipient.
 SIGNALS: dict[type[SignalFrame], str] = {
@@ -34,6 +40,10 @@ MAX_SDP_CHARS = 32_000
 MAX_CANDIDATE_CHARS = 1_000
 MAX_TOKEN_CHARS = 256
 SDP_TYPES = ("offer", "answer", "pranswer", "rollback")
+# Why a page hangs up (`hangup`'s `reason`): it stopped sending to that viewer, or the
+# connection failed. The server adds `refused` to the hangups it sends itself (the rules).
+PAGE_REASONS = ("stopped", "failed")
+REFUSED = "refused"
 
 Link = tuple[str, str]  # (broadcaster, viewer)
 
@@ -49,9 +59,15 @@ class Peer(Protocol):
 
 
 class SignalRelay:
-    def __init__(self, roster: Mapping[str, Member], publish: Callable[[Event], Awaitable[None]]) -> None:
+    def __init__(
+        self,
+        roster: Mapping[str, Member],
+        publish: Callable[[Event], Awaitable[None]],
+        connections: Mapping[str, Peer] | None = None,
+    ) -> None:
         self._roster = roster
         self._publish = publish
+        self._connections: Mapping[str, Peer] = connections if connections is not None else {}
         self._links: dict[str, set[Link]] = {}  # by connection id
 
     async def relay(self, peer: Peer, frame: SignalFrame) -> None:
@@ -61,28 +77,30 @@ class SignalRelay:
         if target == sender:
             raise FrameError("That is you: webcams connect two different people.")
         if target not in self._roster:
-            self._refuse_open(peer, frame, target)
+            if isinstance(frame, OpenFeed):
+                _close_waiting_panel(peer, target)
             raise FrameError(f"{target[:40]} is not in the room.")
         feed = _feed(frame, sender, target)
         link = (feed, target if feed == sender else sender)
         links = self._links.setdefault(peer.conn_id, set())
         if isinstance(frame, OpenFeed):
-            if self._roster[target].camera == "off":
-                self._refuse_open(peer, frame, target)
-                raise FrameError(f"{target} is not sharing a camera right now.")
+            self._check_open(peer, target)
             links.add(link)
         elif link not in links:
             if isinstance(frame, HangUp | NotWatching):
                 return  # already over: ending it twice is no mistake
             raise FrameError(f"You have no video connection with {target[:40]} for that.")
-        elif isinstance(frame, HangUp):
-            links.discard(link)
         data = {"signal": SIGNALS[type(frame)], "username": sender, "feed": feed, **_payload(frame)}
+        if isinstance(frame, HangUp):
+            links.discard(link)
         await self._publish(Signal(target, _encode(data), sender=sender, kind=data["signal"], feed=feed))
 
     def deliver(self, peer: Peer | None, signal: Signal) -> None:
         """Hand a relayed frame to its recipient's connection, if it has that link."""
         if peer is None:
+            return
+        if signal.kind == "cut":
+            peer.send_data(signal.data)  # about the recipient's own camera: no link needed
             return
         link = (signal.feed, signal.recipient if signal.feed == signal.sender else signal.sender)
         links = self._links.setdefault(peer.conn_id, set())
@@ -103,6 +121,25 @@ class SignalRelay:
                 data = {"signal": "hangup", "username": name, "feed": feed}
                 await self._publish(Signal(other, _encode(data), sender=name, kind="hangup", feed=feed))
 
+    def recheck(self, name: str) -> None:
+        """`name`'s state changed: end this process's links that the rules no longer allow,
+        telling each local side as if the other had hung up."""
+        for conn_id, links in self._links.items():
+            peer = self._connections.get(conn_id)
+            for feed, viewer in [link for link in links if name in link]:
+                broadcaster, watcher = self._roster.get(feed), self._roster.get(viewer)
+                if broadcaster is None or watcher is None or refusal(broadcaster, watcher) is None:
+                    continue  # someone absent is handled by their leaving
+                links.discard((feed, viewer))
+                if peer is not None:
+                    other = viewer if peer.identity.name == feed else feed
+                    peer.send_data(_encode({"signal": "hangup", "username": other, "feed": feed, "reason": REFUSED}))
+
+    async def cut(self, name: str, operator: str) -> None:
+        """Tell `name`'s page to turn its camera off (an operator's `/cut`)."""
+        data = {"signal": "cut", "username": operator, "feed": name}
+        await self._publish(Signal(name, _encode(data), sender=operator, kind="cut", feed=name))
+
     def links(self, peer: Peer) -> set[Link]:
         """The links `peer` is part of (for tests and diagnostics)."""
         return set(self._links.get(peer.conn_id, set()))
@@ -111,11 +148,18 @@ class SignalRelay:
         """Connections with a table of links here (for tests and diagnostics)."""
         return len(self._links)
 
-    @staticmethod
-    def _refuse_open(peer: Peer, frame: SignalFrame, target: str) -> None:
-        """A refused `open` also closes the viewer's waiting panel."""
-        if isinstance(frame, OpenFeed):
-            peer.send_data(_encode({"signal": "hangup", "username": target, "feed": target}))
+    def _check_open(self, peer: Peer, target: str) -> None:
+        """Refuse an `open` the rules do not allow, with their reason."""
+        viewer = self._roster.get(peer.identity.name)
+        why = refusal(self._roster[target], viewer) if viewer else "You are not in the room any more."
+        if why is not None:
+            _close_waiting_panel(peer, target)
+            raise FrameError(why)
+
+
+def _close_waiting_panel(peer: Peer, target: str) -> None:
+    """A refused `open` also closes the viewer's waiting panel."""
+    peer.send_data(_encode({"signal": "hangup", "username": target, "feed": target, "reason": REFUSED}))
 
 
 def _feed(frame: SignalFrame, sender: str, target: str) -> str:
@@ -133,6 +177,10 @@ def _payload(frame: SignalFrame) -> dict[str, Any]:
         return {"description": _description(frame.description)}
     if isinstance(frame, IceCandidate):
         return {"candidate": _candidate(frame.candidate)}
+    if isinstance(frame, HangUp) and frame.reason:
+        if frame.reason not in PAGE_REASONS:
+            raise FrameError("A hangup's reason is 'stopped' or 'failed', or none.")
+        return {"reason": frame.reason}
     return {}
 
 

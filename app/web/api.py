@@ -24,5 +24,8 @@ def _with_cors(response: Response) -> Response:
 async def statistics() -> Response:
     if request.method == "OPTIONS":
         return _with_cors(Response("", status=204))
-    names = sorted(chat_state().room.roster, key=str.casefold)
-    return _with_cors(jsonify({"UserCount": len(names), "Usernames": names}))
+    roster = chat_state().room.roster
+    names = sorted(roster, key=str.casefold)
+    cameras = [member.camera for member in roster.values()]
+    counts = {"Blue": cameras.count("on"), "Red": cameras.count("nsfw")}  # as the Go BareRTC counts them
+    return _with_cors(jsonify({"UserCount": len(names), "Usernames": names, "Cameras": counts}))

@@ -59,12 +59,16 @@ def test_statistics_lists_signed_in_users(server: Server) -> None:
         alice = await ChatClient.join(server.url, "alice")
         bob = await ChatClient.join(server.url, "bob")
         stats = httpx.get(server.url + "/api/statistics").json()
-        assert stats == {"UserCount": 2, "Usernames": ["alice", "bob"]}
+        assert stats == {"UserCount": 2, "Usernames": ["alice", "bob"], "Cameras": {"Blue": 0, "Red": 0}}
         await alice.leave()
         await bob.leave()
 
     asyncio.run(scenario())
-    assert httpx.get(server.url + "/api/statistics").json() == {"UserCount": 0, "Usernames": []}
+    assert httpx.get(server.url + "/api/statistics").json() == {
+        "UserCount": 0,
+        "Usernames": [],
+        "Cameras": {"Blue": 0, "Red": 0},
+    }
 
 
 def test_cors_allows_listed_origins_only_and_answers_preflight(tmp_path: Path) -> None:

@@ -90,7 +90,15 @@ async def test_two_processes_share_who_list_channels_dms_and_presence(cluster: C
     await carol.quiet()
     assert "psst" not in carol.text()
 
-    assert statistics(one) == statistics(two) == {"UserCount": 3, "Usernames": ["alice", "bob", "carol"]}
+    assert (
+        statistics(one)
+        == statistics(two)
+        == {
+            "UserCount": 3,
+            "Usernames": ["alice", "bob", "carol"],
+            "Cameras": {"Blue": 0, "Red": 0},
+        }
+    )
     await bob.leave()
     for client in (alice, carol):
         await sees(client, row_gone("bob"), "<strong>bob</strong> has exited the room")
@@ -205,7 +213,7 @@ async def test_a_killed_process_takes_its_users_out_of_every_who_list(cluster: C
     await bob.wait_for(lambda t: row_gone("alice") in t, timeout=4 * heartbeat + 10)
     vanished_after = asyncio.get_running_loop().time() - started
     assert "<strong>alice</strong> has exited the room" in bob.text()
-    assert statistics(two) == {"UserCount": 1, "Usernames": ["bob"]}
+    assert statistics(two) == {"UserCount": 1, "Usernames": ["bob"], "Cameras": {"Blue": 0, "Red": 0}}
     assert "'alice' left with a process that stopped answering" in two.log()
     print(f"alice vanished {vanished_after:.2f}s after her process was killed (bound {4 * heartbeat}s)")
     await alice.leave()
@@ -240,7 +248,11 @@ async def test_a_redis_restart_is_survived(cluster: Cluster, redis_server_binary
         await bob.wait_for(lambda t: "redis is back" in t, timeout=15)
         await bob.say("hello again")
         await dan.wait_for(lambda t: "hello again" in t, timeout=15)
-        assert statistics(two) == {"UserCount": 3, "Usernames": ["alice", "bob", "dan"]}
+        assert statistics(two) == {
+            "UserCount": 3,
+            "Usernames": ["alice", "bob", "dan"],
+            "Cameras": {"Blue": 0, "Red": 0},
+        }
         assert "Traceback" not in one.log() + two.log()
         for client in (alice, bob, dan):
             await client.leave()

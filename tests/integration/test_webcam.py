@@ -101,7 +101,8 @@ async def test_absent_self_and_not_broadcasting_targets_get_their_errors(server:
     await bob.send(action="open", username="ghost")
     await error_for(bob, "ghost is not in the room.")
     # The refused `open` also tells bob's webcam module to close the panel it opened.
-    assert await next_signal(bob, "hangup") == {"signal": "hangup", "username": "ghost", "feed": "ghost"}
+    refused = {"signal": "hangup", "username": "ghost", "feed": "ghost", "reason": "refused"}
+    assert await next_signal(bob, "hangup") == refused
     await bob.send(action="sdp", username="ghost", feed="bob", description=OFFER)
     await error_for(bob, "ghost is not in the room.")
     await bob.send(action="open", username="bob")

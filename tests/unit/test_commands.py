@@ -141,6 +141,21 @@ async def test_nsfw_tags_a_camera_that_is_on(room: Room) -> None:
     assert "already tagged NSFW" in await say(room, olga, "/nsfw bob")
 
 
+async def test_cut_turns_a_live_camera_off_and_tells_its_owner(room: Room) -> None:
+    olga, oscar = await enter(room, "olga", op=True), await enter(room, "oscar", op=True)
+    bob = await enter(room, "bob")
+    assert "bob's camera is not on." in await say(room, olga, "/cut bob")
+    await room.handle(bob, SetCamera(camera="on", muted=True, mutual=True))
+    await room.handle(oscar, SetCamera(camera="on"))
+    bob.clear()
+    assert "bob's camera is off." in await say(room, olga, "/cut bob")
+    assert (room.roster["bob"].camera, room.roster["bob"].muted, room.roster["bob"].mutual) == ("off", False, False)
+    assert "olga, an operator, turned your camera off." in html.unescape(bob.text())
+    assert bob.data == ['{"signal":"cut","username":"olga","feed":"bob"}']
+    assert "That is you" in await say(room, olga, "/cut olga")
+    assert "oscar is an operator too; you cannot cut the camera of them." in await say(room, olga, "/cut oscar")
+
+
 async def test_nsfw_is_refused_when_the_chat_does_not_permit_it() -> None:
     room = Room(settings_for_tests(), MemoryBus(), MemoryRegistry(), MemoryMessages())
     await room.start()

@@ -9,7 +9,7 @@ import pytest
 
 from app.broker.memory import MemoryBus, MemoryMessages, MemoryRegistry
 from app.chat.events import Signal, decode_event, encode_event
-from app.chat.frames import HangUp, OpenFeed, SetCamera
+from app.chat.frames import HangUp, OpenFeed, SetCamera, VideoInvite
 from app.chat.room import Room
 from app.settings import settings_for_tests
 from tests.unit.test_room import Inbox
@@ -70,6 +70,25 @@ async def test_leaving_hangs_up_every_link_of_that_connection(room: Room) -> Non
     for viewer in (bob, carol):
         assert signals(viewer) == [{"signal": "hangup", "username": "alice", "feed": "alice"}]
         assert room.signals.links(viewer) == set()
+
+
+async def test_links_the_rules_no_longer_allow_end_on_both_sides(room: Room) -> None:
+    alice = await enter(room, "alice", camera="on")
+    bob, carol = await enter(room, "bob", camera="on"), await enter(room, "carol")
+    await room.handle(alice, SetCamera(camera="on", mutual=True))
+    await room.handle(alice, VideoInvite(username="carol"))
+    for viewer in (bob, carol):
+        await room.handle(viewer, OpenFeed(username="alice"))
+    alice.clear()
+    # bob's camera stops: mutual cameras end his link; carol, invited, keeps hers.
+    await room.handle(bob, SetCamera(camera="off"))
+    assert room.signals.links(alice) == room.signals.links(carol) == {("alice", "carol")}
+    assert room.signals.links(bob) == set()
+    assert signals(bob)[-1] == {"signal": "hangup", "username": "alice", "feed": "alice", "reason": "refused"}
+    assert signals(alice) == [{"signal": "hangup", "username": "bob", "feed": "alice", "reason": "refused"}]
+    # alice's camera goes off: every link it was sending on ends.
+    await room.handle(alice, SetCamera(camera="off"))
+    assert room.signals.links(alice) == room.signals.links(carol) == set()
 
 
 def test_signal_events_cross_the_broker_whole() -> None:
