@@ -44,6 +44,8 @@ SDP_TYPES = ("offer", "answer", "pranswer", "rollback")
 # connection failed. The server adds `refused` to the hangups it sends itself (the rules).
 PAGE_REASONS = ("stopped", "failed")
 REFUSED = "refused"
+# Frames from the server about the recipient's own camera or someone's invitation: no link.
+UNLINKED = ("cut", "invited")
 
 Link = tuple[str, str]  # (broadcaster, viewer)
 
@@ -99,8 +101,8 @@ class SignalRelay:
         """Hand a relayed frame to its recipient's connection, if it has that link."""
         if peer is None:
             return
-        if signal.kind == "cut":
-            peer.send_data(signal.data)  # about the recipient's own camera: no link needed
+        if signal.kind in UNLINKED:
+            peer.send_data(signal.data)
             return
         link = (signal.feed, signal.recipient if signal.feed == signal.sender else signal.sender)
         links = self._links.setdefault(peer.conn_id, set())
@@ -139,6 +141,11 @@ class SignalRelay:
         """Tell `name`'s page to turn its camera off (an operator's `/cut`)."""
         data = {"signal": "cut", "username": operator, "feed": name}
         await self._publish(Signal(name, _encode(data), sender=operator, kind="cut", feed=name))
+
+    async def invited(self, name: str, broadcaster: str) -> None:
+        """Tell `name`'s page that `broadcaster` invited them: their camera is open to them now."""
+        data = {"signal": "invited", "username": broadcaster, "feed": broadcaster}
+        await self._publish(Signal(name, _encode(data), sender=broadcaster, kind="invited", feed=broadcaster))
 
     def links(self, peer: Peer) -> set[Link]:
         """The links `peer` is part of (for tests and diagnostics)."""

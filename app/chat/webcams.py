@@ -72,6 +72,7 @@ class Webcams:
         if len(member.invited) >= MAX_INVITES:
             raise FrameError(f"You have invited {MAX_INVITES} people already; that is as many as one visit allows.")
         await self.room.update_member(member.with_changes(invited=(*member.invited, target)))
+        await self.room.signals.invited(target, member.name)
         if not checked(frame.resend):
             await self.room.notify(target, f"{member.name} invited you to watch their camera.")
             await self.room.notify(member.name, f"You invited {target} to watch your camera.")

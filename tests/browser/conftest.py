@@ -22,7 +22,7 @@ CHROMIUM_ARGS = [
     "--disable-background-networking",
     "--disable-component-update",
     "--disable-sync",
-    "--use-fake-device-for-media-stream",
+    "--use-fake-device-for-media-stream=device-count=2",  # two cameras (fake_device_0, _1)
     "--use-fake-ui-for-media-stream",
     "--disable-features=WebRtcHideLocalIpsWithMdns",
 ]
@@ -59,19 +59,31 @@ def new_user(browser: Browser, chat_server: Server) -> Iterator[UserFactory]:
     contexts: list[BrowserContext] = []
 
     def make(
-        name: str, *, server: Server | None = None, viewport: tuple[int, int] = (1280, 800), enter: bool = True
+        name: str,
+        *,
+        server: Server | None = None,
+        viewport: tuple[int, int] = (1280, 800),
+        enter: bool = True,
+        before: Callable[[BrowserContext], None] | None = None,
+        path: str = "/",
     ) -> Page:
+        """`before(context)` runs before the page opens (an init script, a WebSocket route);
+        `path` is where it opens (`/?jwt=...` signs in with a token, and skips the form)."""
         base = (server or chat_server).url
         context = browser.new_context(
             base_url=base, viewport={"width": viewport[0], "height": viewport[1]}, permissions=["camera", "microphone"]
         )
         contexts.append(context)
+        if before is not None:
+            before(context)
         page = context.new_page()
         page.set_default_timeout(10_000)
-        page.goto("/")
-        if enter:
+        page.goto(path)
+        if enter and path == "/":
             page.get_by_label("Username").fill(name)
             page.get_by_role("button", name="Enter chat").click()
+            page.locator("#chat[data-connected='true']").wait_for()
+        elif enter:
             page.locator("#chat[data-connected='true']").wait_for()
         return page
 

@@ -98,15 +98,19 @@ def test_stop_sending_to_one_viewer_and_watching_each_other(new_user: UserFactor
     # alice stops sending to carol only: carol's panel closes, bob still sees alice.
     who(alice).get_by_role("button", name="Stop sending my camera to carol").click()
     expect(panel(carol, "alice")).to_have_count(0)
-    expect(carol.locator("#webcam-status")).to_contain_text("alice's camera closed.")
+    expect(carol.locator("#webcam-status")).to_contain_text("alice stopped sending their camera to you.")
+    # carol's Watch button says so, rather than looking live.
+    unavailable = who(carol).get_by_role("button", name="alice's camera is not available to you")
+    expect(unavailable).to_be_visible()
     expect(alice.locator("#webcam-watchers")).to_have_text("1 watching")
     expect_playing(bob, "alice")
     expect_playing(carol, "bob")
     # Asking again does not bring it back while alice keeps broadcasting: alice's page hangs up.
     carol.locator("#webcam-status").evaluate("status => { status.textContent = '' }")
-    who(carol).get_by_role("button", name="Watch alice").click()
-    expect(carol.locator("#webcam-status")).to_contain_text("alice's camera closed.")
+    unavailable.click()
+    expect(carol.locator("#webcam-status")).to_contain_text("alice stopped sending their camera to you.")
     expect(panel(carol, "alice")).to_have_count(0)
+    expect(unavailable).to_be_visible()
 
     # bob closes alice's panel: alice still sees bob, and nobody watches alice any more.
     panel(bob, "alice").get_by_role("button", name="Close alice's camera").click()
@@ -137,9 +141,19 @@ def nsfw_server(tmp_path: Path) -> Iterator[Server]:
         yield server
 
 
-def test_an_nsfw_camera_is_red_and_asks_before_it_opens(new_user: UserFactory, nsfw_server: Server) -> None:
+def webcam_settings(page: Page) -> Locator:
+    """The broadcast settings, opened."""
+    settings = page.locator("#webcam-settings")
+    if settings.get_attribute("open") is None:
+        page.get_by_text("Webcam settings", exact=True).click()
+    return settings
+
+
+def test_an_nsfw_camera_is_red_and_asks_before_it_opens_until_told_not_to(
+    new_user: UserFactory, nsfw_server: Server
+) -> None:
     alice, bob = new_user("alice", server=nsfw_server), new_user("bob", server=nsfw_server)
-    alice.get_by_role("checkbox", name="NSFW").check()
+    webcam_settings(alice).get_by_role("checkbox", name="NSFW").check()
     start_webcam(alice)
     watch = who(bob).get_by_role("button", name="Watch alice")
     expect(watch).to_have_class(NSFW)
@@ -153,13 +167,28 @@ def test_an_nsfw_camera_is_red_and_asks_before_it_opens(new_user: UserFactory, n
     expect(panel(bob, "alice")).to_have_count(0)
 
     watch.click()
+    dialog.get_by_role("checkbox", name="Don't ask again").check()
     dialog.get_by_role("button", name="Open camera").click()
     expect_playing(bob, "alice")
+    # Don't ask again: closed and opened again, after a reload too, the feed opens at once.
+    panel(bob, "alice").get_by_role("button", name="Close alice's camera").click()
+    bob.reload()
+    bob.locator("#chat[data-connected='true']").wait_for()
+    who(bob).get_by_role("button", name="Watch alice").click()
+    expect_playing(bob, "alice")
+    expect(dialog).to_be_hidden()
+    # The Settings dialog turns the warning back on.
+    bob.get_by_role("button", name="Settings").click()
+    bob.get_by_role("checkbox", name="Ask before opening a camera marked NSFW").check()
+    bob.get_by_role("button", name="Close", exact=True).click()
 
     # Unticking NSFW while live turns the icon back for everyone; the feed stays open.
-    alice.get_by_role("checkbox", name="NSFW").uncheck()
+    webcam_settings(alice).get_by_role("checkbox", name="NSFW").uncheck()
     expect(who(bob).get_by_role("button", name="Watch alice")).not_to_have_class(NSFW)
     expect_playing(bob, "alice")
+    # alice's choice is remembered in her browser: unticked now.
+    alice.reload()
+    expect(webcam_settings(alice).get_by_role("checkbox", name="NSFW")).not_to_be_checked()
 
 
 def test_without_permit_nsfw_the_option_is_not_offered(new_user: UserFactory) -> None:

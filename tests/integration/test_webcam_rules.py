@@ -95,6 +95,8 @@ async def test_an_invitation_lets_someone_watch_without_a_camera(shared_server: 
     seen_by_carol = len(carol.frames)
     await alice.send(action="video-invite", username=bob.name)
     await told(bob, f"{alice.name} invited you to watch their camera.")
+    invited = {"signal": "invited", "username": alice.name, "feed": alice.name}
+    assert await next_signal(bob, "invited") == invited
     await told(alice, f"You invited {bob.name} to watch your camera.")
     await bob.send(action="open", username=alice.name)
     assert (await next_signal(alice, "ring"))["username"] == bob.name

@@ -7,10 +7,10 @@
 //   notices.js     notices from the server
 //   title.js       the unread count in the tab title while the tab is hidden
 //   prefs.js, settings.js, sounds.js   preferences, the Settings dialog, sound effects
-//   webcam-panels.js  minimise and restore webcam panels (webcam.js builds them)
 //   message-actions.js  react, take back, hide; typing.js  the typing line and frames
 //   mentions.js    @name completion in the message box; emoji-picker.js  the emoji picker
 //   socket.js      sends the frames of those modules on hx-ws's socket
+// The webcams are a module graph of their own, webcam.js (loaded by the page beside this one).
 
 import "./drawers.js";
 import "./composer.js";
@@ -19,7 +19,6 @@ import "./connection.js";
 import "./notices.js";
 import "./title.js";
 import "./settings.js";
-import "./webcam-panels.js";
 import "./message-actions.js";
 import "./typing.js";
 import "./mentions.js";

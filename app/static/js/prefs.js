@@ -1,5 +1,6 @@
 // Preferences chosen in the Settings dialog and kept in this browser (localStorage):
-// the theme, presence lines, Enter to send, and which sounds play. Other tabs follow along.
+// the theme, presence lines, Enter to send, which sounds play, and the webcam choices (the
+// webcam bar's `data-pref` controls, the devices, the NSFW warning). Other tabs follow along.
 
 const KEY = "barertc.prefs";
 
@@ -8,6 +9,18 @@ export const DEFAULTS = Object.freeze({
   presence: true, // show "alice has joined the room" lines
   enterSends: true, // Enter sends, Shift+Enter starts a new line
   sounds: Object.freeze({ dm: true, join: false, leave: false, channel: false, mentioned: true }),
+  webcam: Object.freeze({
+    mic: false, // share my microphone with my camera
+    nsfw: false, // tag my camera NSFW (where the chat permits)
+    mutual: false, // only people on camera may watch
+    mutualOpen: false, // open the camera of people who watch me
+    camera: "", // the device chosen, by id and by name
+    cameraLabel: "",
+    microphone: "",
+    microphoneLabel: "",
+    size: "medium", // small, medium, large, fit
+    nsfwWarning: true, // ask before opening a camera marked NSFW
+  }),
 });
 
 const THEMES = new Set(["system", "light", "dark"]);

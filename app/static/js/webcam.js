@@ -1,33 +1,49 @@
-// Webcams: broadcast my camera and watch other people's, browser to browser over WebRTC.
-//
-// The server only relays signalling (docs/protocol.md, "Webcam signalling"). This module reads
-// the data-only JSON frames hx-ws hands over in `htmx:ws:after:message:incoming` and sends its
-// own frames on the same socket. Every link carries one person's camera to one viewer, and
-// every frame names that camera's owner as `feed`. Two maps keyed by the other person's
-// username hold the RTCPeerConnections: `sending` (my camera to a viewer) and `watching`
-// (a broadcaster's camera to me), so two people can watch each other and close either
-// direction alone. The broadcaster makes the offer after the viewer's `open` rings.
+// Webcams, the page's side: broadcasting my camera (the bar: start and stop, mute, turn off
+// for now, devices, the broadcast settings) and watching other people's (one feed per
+// broadcaster, each in a panel), wired together. The parts each do one job:
+//   webcam-signalling.js  the RTCPeerConnections and their frames (no DOM)
+//   webcam-devices.js     capturing the camera and microphone, the devices to choose from
+//   webcam-panels.js      the panels and their controls; webcam-levels.js who is speaking;
+//                         webcam-popout.js a panel popped out and moved
+//   webcam-who.js         the who-list marks only this page shows
+// The server's who-list rows are what everyone sees of a camera; this module reads them
+// (a feed closes when its camera does) and tells the server my camera's state with `me`.
 
-const app = document.getElementById("chat");
+import * as prefs from "./prefs.js";
+import * as devices from "./webcam-devices.js";
+import * as panels from "./webcam-panels.js";
+import { Signalling } from "./webcam-signalling.js";
+import { cameraButton, refreshMarks, rowOf } from "./webcam-who.js";
+
+const $ = (id) => document.getElementById(id);
+const app = $("chat");
 const me = app.dataset.me;
-const iceServers = JSON.parse(document.getElementById("ice-servers")?.textContent || "[]");
-const panels = document.getElementById("webcams");
-const panelTemplate = document.getElementById("webcam-panel-template");
-const startButton = document.getElementById("webcam-start");
-const micBox = document.getElementById("webcam-mic");
-const nsfwBox = document.getElementById("webcam-nsfw"); // only when the server permits NSFW
-const watcherBadge = document.getElementById("webcam-watchers");
-const statusLine = document.getElementById("webcam-status");
-const errorLine = document.getElementById("webcam-error");
-const nsfwDialog = document.getElementById("nsfw-confirm");
+const bar = $("webcam-bar");
+const area = $("webcams");
+const startButton = $("webcam-start");
+const micBox = $("webcam-mic");
+const muteButton = $("webcam-mute");
+const pauseButton = $("webcam-pause");
+const nsfwBox = $("webcam-nsfw"); // only when the server permits NSFW
+const mutualBox = $("webcam-mutual");
+const cameraSelect = $("webcam-camera");
+const microphoneSelect = $("webcam-microphone");
+const watcherBadge = $("webcam-watchers");
+const nsfwDialog = $("nsfw-confirm");
+
+const RESUME_MS = 60_000; // how long a feed waits for its broadcaster after a reconnect
 
 let connection = null; // hx-ws's connection object; its socket is replaced on reconnect
 let connectedBefore = false;
+let resendInvites = false;
 let camera = null; // my MediaStream while I broadcast
 let preview = null; // my self-preview panel
-const sending = new Map(); // viewer -> link carrying my camera
-const watching = new Map(); // broadcaster -> link carrying their camera, with its panel
+const feeds = new Map(); // broadcaster -> {name, panel, link, resuming, resumeTimer}
 const refused = new Set(); // viewers I stopped sending to, until my camera stops
+const invited = new Set(); // people I invited to watch: sent again after a reconnect
+const unavailable = new Set(); // broadcasters whose camera is not available to me
+
+const signalling = new Signalling({ me, iceServers: JSON.parse($("ice-servers")?.textContent || "[]"), send });
 
 // --- the socket ------------------------------------------------------------------------------
 
@@ -40,14 +56,21 @@ function send(action, fields) {
 
 app.addEventListener("htmx:ws:after:connection", (event) => {
   connection = event.detail.connection;
-  if (connectedBefore && camera) announce(); // a new socket is a new member: camera off
+  if (connectedBefore) {
+    if (camera) announce(); // a new socket is a new member: camera off until I say
+    resendInvites = invited.size > 0;
+  }
   connectedBefore = true;
 });
 
 app.addEventListener("htmx:ws:close", (event) => {
-  // The server hangs up for us when a socket goes; whatever was linked is over.
-  for (const link of [...sending.values(), ...watching.values()]) endLink(link, "");
-  if (event.detail?.code >= 4000) stopCamera();
+  // The server hangs up for us when a socket goes: every link is over. Feeds I watch wait for
+  // their broadcaster to be back, unless this socket will not reconnect.
+  signalling.endAll("offline");
+  if (event.detail?.code >= 4000) {
+    stopCamera();
+    for (const name of [...feeds.keys()]) closeFeed(name, "");
+  }
 });
 
 app.addEventListener("htmx:ws:after:message:incoming", (event) => {
@@ -60,163 +83,222 @@ app.addEventListener("htmx:ws:after:message:incoming", (event) => {
   } catch {
     return;
   }
-  const handler = handlers[frame?.signal];
-  if (handler && typeof frame.username === "string" && frame.username !== me) handler(frame);
+  signalling.receive(frame);
 });
 
-const handlers = {
-  ring: onRing,
-  sdp(frame) {
-    const link = linkFor(frame);
-    if (link && frame.description) step(link, () => onDescription(link, frame.description));
-  },
-  candidate(frame) {
-    const link = linkFor(frame);
-    if (link && frame.candidate) step(link, () => onCandidate(link, frame.candidate));
-  },
-  watch(frame) {
-    setWatching(sending.get(frame.username), true);
-  },
-  unwatch(frame) {
-    setWatching(sending.get(frame.username), false);
-  },
-  hangup(frame) {
-    const link = linkFor(frame);
-    if (link) endLink(link, link.feed === me ? "" : `${link.peer}'s camera closed.`);
-  },
-};
+signalling.addEventListener("ring", ({ detail: { peer } }) => {
+  if (!camera) signalling.refuse(peer);
+  else if (refused.has(peer)) signalling.refuse(peer, "stopped");
+  else signalling.answer(peer, camera);
+});
+signalling.addEventListener("track", ({ detail: { link, stream } }) => {
+  const feed = feeds.get(link.peer);
+  if (feed?.link === link) panels.showStream(feed.panel, stream);
+});
+signalling.addEventListener("ended", ({ detail }) => (detail.link.feed === me ? refreshWho() : onFeedEnded(detail)));
+signalling.addEventListener("watchers", () => refreshWho());
+signalling.addEventListener("watched", ({ detail: { peer } }) => openInReturn(peer));
+signalling.addEventListener("cut", () => stopCamera("An operator turned your camera off."));
+signalling.addEventListener("invited", ({ detail: { by } }) => {
+  unavailable.delete(by);
+  refreshWho();
+});
 
-function linkFor(frame) {
-  if (frame.feed === me) return sending.get(frame.username);
-  if (frame.feed === frame.username) return watching.get(frame.username);
-  return undefined;
+// --- watching --------------------------------------------------------------------------------
+
+async function openFeed(name, nsfw) {
+  if (name === me) {
+    preview?.scrollIntoView({ block: "nearest" });
+    return;
+  }
+  const existing = feeds.get(name);
+  if (existing) {
+    if (!existing.link && !existing.resuming) connect(existing); // it failed: try again
+    existing.panel.querySelector(".webcam-close").focus();
+    return;
+  }
+  if (nsfw && prefs.get("webcam.nsfwWarning") && !(await confirmNsfw(name))) return;
+  if (feeds.has(name)) return;
+  if (connection?.socket?.readyState !== WebSocket.OPEN) {
+    say("You are not connected to the chat right now.");
+    return;
+  }
+  unavailable.delete(name);
+  const feed = { name, panel: panels.create(name), link: null, resuming: false, resumeTimer: 0 };
+  feeds.set(name, feed);
+  showRemote(feed);
+  connect(feed);
+  refreshWho();
 }
 
-// --- links -----------------------------------------------------------------------------------
-
-function newLink(peer, feed) {
-  const pc = new RTCPeerConnection({ iceServers });
-  const link = { peer, feed, pc, pending: [], chain: Promise.resolve(), watching: false, ended: false, panel: null };
-  pc.addEventListener("icecandidate", ({ candidate }) => {
-    if (candidate && !link.ended) send("candidate", { username: peer, feed, candidate: candidate.toJSON() });
-  });
-  pc.addEventListener("connectionstatechange", () => onConnectionState(link));
-  return link;
+function connect(feed) {
+  panels.setState(feed.panel, "connecting");
+  feed.link = signalling.watch(feed.name);
+  if (!feed.link) waitForReturn(feed);
 }
 
-// Signalling steps of one link run one after another, in the order their frames came.
-function step(link, work) {
-  link.chain = link.chain.then(() => (link.ended ? undefined : work())).catch((error) => {
-    if (link.ended) return;
-    console.warn("webcam link with", link.peer, error);
-    hangUp(link, `The video connection with ${link.peer} failed.`);
-  });
+function onFeedEnded({ link, reason, remote }) {
+  const name = link.peer;
+  const feed = feeds.get(name);
+  if (!feed || feed.link !== link) return;
+  feed.link = null;
+  if (reason === "offline") waitForReturn(feed);
+  else if (reason === "failed") panels.setState(feed.panel, "failed");
+  else if (!remote) closeFeed(name, "");
+  else if (reason === "stopped" || (reason === "refused" && cameraButton(name))) {
+    unavailable.add(name);
+    closeFeed(name, reason === "stopped" ? `${name} stopped sending their camera to you.` : `${name}'s camera is not available to you.`);
+  } else closeFeed(name, `${name}'s camera closed.`);
 }
 
-async function onDescription(link, description) {
-  await link.pc.setRemoteDescription(description);
-  for (const candidate of link.pending.splice(0)) await link.pc.addIceCandidate(candidate);
-  if (description.type === "offer") {
-    await link.pc.setLocalDescription();
-    send("sdp", { username: link.peer, feed: link.feed, description: link.pc.localDescription.toJSON() });
+// My socket closed (a server restart, a network blip): the feed reopens by itself once the
+// broadcaster's camera is back in my who list, or closes after a while.
+function waitForReturn(feed) {
+  panels.setState(feed.panel, "reconnecting");
+  feed.resuming = true;
+  clearTimeout(feed.resumeTimer);
+  feed.resumeTimer = setTimeout(() => closeFeed(feed.name, `${feed.name}'s camera did not come back.`), RESUME_MS);
+}
+
+function resumeFeeds() {
+  if (connection?.socket?.readyState !== WebSocket.OPEN) return;
+  for (const feed of feeds.values()) {
+    if (feed.resuming && cameraButton(feed.name)) {
+      feed.resuming = false;
+      clearTimeout(feed.resumeTimer);
+      connect(feed);
+    }
   }
 }
 
-async function onCandidate(link, candidate) {
-  if (link.pc.remoteDescription) await link.pc.addIceCandidate(candidate);
-  else link.pending.push(candidate);
-}
-
-function onConnectionState(link) {
-  const state = link.pc.connectionState;
-  if (state === "connected" && link.feed !== me && !link.announced) {
-    link.announced = true;
-    send("watch", { username: link.peer });
-  } else if (state === "failed") {
-    hangUp(link, `The video connection with ${link.peer} failed.`);
-  }
-}
-
-// End a link and tell the other side.
-function hangUp(link, message) {
-  if (!link.ended) send("hangup", { username: link.peer, feed: link.feed });
-  endLink(link, message);
-}
-
-// End a link here only (the other side ended it, or is gone).
-function endLink(link, message) {
-  if (link.ended) return;
-  link.ended = true;
-  link.pc.close();
-  const map = link.feed === me ? sending : watching;
-  if (map.get(link.peer) === link) map.delete(link.peer);
-  if (link.panel) {
-    const hadFocus = link.panel.contains(document.activeElement);
-    link.panel.remove();
-    if (hadFocus) rowOf(link.peer)?.querySelector(".camera-button")?.focus();
-  }
-  if (link.feed === me) refreshWhoMarks();
+function closeFeed(name, message) {
+  const feed = feeds.get(name);
+  if (!feed) return;
+  feeds.delete(name);
+  clearTimeout(feed.resumeTimer);
+  if (feed.link) signalling.hangUp(feed.link);
+  const hadFocus = feed.panel.contains(document.activeElement);
+  panels.remove(feed.panel);
+  if (hadFocus) cameraButton(name)?.focus();
   if (message) say(message);
+  refreshWho();
+}
+
+// What everyone knows of the feed, from its who-list row: turned off for now, muted.
+function showRemote(feed) {
+  const button = cameraButton(feed.name);
+  const muted = Boolean(button?.parentElement.querySelector(".mic-muted"));
+  panels.setRemote(feed.panel, { paused: Boolean(button?.classList.contains("is-paused")), muted });
+}
+
+// "Open the camera of people who watch me": their feed opens once they see mine.
+function openInReturn(name) {
+  const button = cameraButton(name);
+  if (!prefs.get("webcam.mutualOpen") || feeds.has(name) || !button) return;
+  if (button.dataset.nsfw === "true" && prefs.get("webcam.nsfwWarning")) return; // never a dialog unasked
+  openFeed(name, false);
+}
+
+function confirmNsfw(name) {
+  return new Promise((resolve) => {
+    const dontAsk = $("nsfw-dont-ask");
+    nsfwDialog.querySelector(".nsfw-confirm-name").textContent = name;
+    dontAsk.checked = false;
+    nsfwDialog.returnValue = "";
+    nsfwDialog.addEventListener("close", () => {
+      const open = nsfwDialog.returnValue === "open";
+      if (open && dontAsk.checked) prefs.set("webcam.nsfwWarning", false);
+      resolve(open);
+    }, { once: true });
+    nsfwDialog.showModal();
+  });
 }
 
 // --- broadcasting ----------------------------------------------------------------------------
 
 async function startCamera() {
   say("");
-  if (!navigator.mediaDevices?.getUserMedia) {
+  if (!devices.supported()) {
     sayError("This browser cannot share a camera here: webcams need a secure (https) page and a recent browser.");
     return;
   }
   startButton.disabled = true;
   try {
-    camera = await navigator.mediaDevices.getUserMedia({ video: true, audio: micBox.checked });
+    camera = await devices.capture({ audio: micBox.checked, ...(await rememberedDevices()) });
   } catch (error) {
-    sayError(cameraError(error));
+    sayError(devices.explain(error, micBox.checked));
     return;
   } finally {
     startButton.disabled = false;
   }
-  for (const track of camera.getTracks()) {
-    track.addEventListener("ended", () => stopCamera("Your camera stopped."));
-  }
-  preview = makePanel(me, { self: true });
-  showStream(preview, camera);
-  panels.prepend(preview);
+  camera.getTracks().forEach(stopWhenEnded);
+  preview = panels.create(me, { self: true });
+  panels.showStream(preview, camera);
+  panels.setState(preview, "");
   setBroadcasting(true);
   announce();
+  listDevices();
 }
 
 function stopCamera(message = "") {
   if (!camera) return;
-  for (const link of [...sending.values()]) hangUp(link, "");
+  for (const link of [...signalling.sending.values()]) signalling.hangUp(link);
   for (const track of camera.getTracks()) track.stop();
   camera = null;
   refused.clear();
-  preview?.remove();
+  if (preview) panels.remove(preview);
   preview = null;
   setBroadcasting(false);
   announce();
   if (message) say(message);
 }
 
-function announce() {
-  send("me", { camera: camera ? "on" : "off", nsfw: Boolean(nsfwBox?.checked) });
+function stopWhenEnded(track) {
+  track.addEventListener("ended", () => {
+    if (camera?.getTracks().includes(track)) stopCamera("Your camera stopped.");
+  });
 }
 
-function cameraError(error) {
-  switch (error?.name) {
-    case "NotAllowedError":
-    case "SecurityError":
-      return "The camera was not allowed. Let this site use your camera in your browser's settings, then try again.";
-    case "NotFoundError":
-    case "OverconstrainedError":
-      return micBox.checked ? "No camera or microphone was found on this device." : "No camera was found on this device.";
-    case "NotReadableError":
-    case "AbortError":
-      return "Your camera could not be started: another program may be using it.";
-    default:
-      return `Your camera could not be started (${error?.message || error}).`;
-  }
+function track(kind) {
+  return (kind === "video" ? camera?.getVideoTracks() : camera?.getAudioTracks())?.[0] || null;
+}
+
+// My camera's whole state, as the who list shows it to everyone.
+function announce() {
+  const audio = track("audio");
+  const video = track("video");
+  send("me", {
+    camera: camera ? "on" : "off",
+    nsfw: Boolean(nsfwBox?.checked),
+    muted: Boolean(audio && !audio.enabled),
+    paused: Boolean(video && !video.enabled),
+    mutual: mutualBox.checked,
+  });
+}
+
+function toggle(kind) {
+  const live = track(kind);
+  if (!live) return;
+  live.enabled = !live.enabled;
+  showLiveControls();
+  announce();
+}
+
+function showLiveControls() {
+  const audio = track("audio");
+  const video = track("video");
+  const muted = Boolean(audio && !audio.enabled);
+  const paused = Boolean(video && !video.enabled);
+  muteButton.hidden = !audio;
+  pauseButton.hidden = !video;
+  labelButton(muteButton, muted ? "Unmute microphone" : "Mute microphone", muted ? "fa-microphone" : "fa-microphone-slash");
+  labelButton(pauseButton, paused ? "Turn camera on" : "Turn camera off", paused ? "fa-video" : "fa-video-slash");
+  if (preview) panels.setRemote(preview, { paused, muted });
+}
+
+function labelButton(button, text, icon) {
+  button.querySelector(".webcam-button-label").textContent = text;
+  button.querySelector("i").className = `fa ${icon}`;
 }
 
 function setBroadcasting(on) {
@@ -225,166 +307,110 @@ function setBroadcasting(on) {
   startButton.classList.toggle("is-danger", on);
   micBox.disabled = on;
   watcherBadge.hidden = !on;
-  refreshWhoMarks();
+  app.classList.toggle("is-broadcasting", on);
+  if (on) unavailable.clear(); // mutual cameras may let me in now
+  showLiveControls();
+  refreshWho();
 }
 
-function onRing({ username }) {
-  if (!camera || refused.has(username)) {
-    send("hangup", { username, feed: me });
-    return;
-  }
-  const old = sending.get(username);
-  if (old) endLink(old, ""); // asked again: start afresh
-  const link = newLink(username, me);
-  sending.set(username, link);
-  for (const track of camera.getTracks()) link.pc.addTrack(track, camera);
-  step(link, async () => {
-    await link.pc.setLocalDescription();
-    send("sdp", { username, feed: me, description: link.pc.localDescription.toJSON() });
-  });
-}
-
-function setWatching(link, on) {
+function stopSendingTo(name) {
+  const link = signalling.sending.get(name);
   if (!link) return;
-  link.watching = on;
-  refreshWhoMarks();
+  refused.add(name);
+  signalling.hangUp(link, "stopped");
+  say(`You stopped sending your camera to ${name}.`);
 }
 
-function stopSendingTo(username) {
-  const link = sending.get(username);
-  if (!link) return;
-  refused.add(username);
-  hangUp(link, `You stopped sending your camera to ${username}.`);
+function invite(name) {
+  if (!send("video-invite", { username: name })) return;
+  invited.add(name);
+  refused.delete(name);
+  refreshWho();
 }
 
-// The eye marker and "stop sending" button on my watchers' rows, and the count. The server's
-// rows do not carry them (every row goes to everyone): they are added here, to my watchers' rows.
-function refreshWhoMarks() {
-  const watchers = new Set([...sending.values()].filter((link) => link.watching).map((link) => link.peer));
-  for (const marks of document.querySelectorAll("#who-list .watcher-marks")) {
-    if (!watchers.has(marks.closest(".who-row")?.dataset.username)) marks.remove();
+// --- devices ---------------------------------------------------------------------------------
+
+const DEVICE_PREFS = { video: ["webcam.camera", "webcam.cameraLabel"], audio: ["webcam.microphone", "webcam.microphoneLabel"] };
+
+async function rememberedDevices() {
+  const known = await devices.devices().catch(() => ({ video: [], audio: [] }));
+  const pick = (kind) => devices.remembered(known[kind], ...DEVICE_PREFS[kind].map((key) => prefs.get(key)));
+  return { camera: pick("video"), microphone: pick("audio") };
+}
+
+async function listDevices() {
+  const known = await devices.devices().catch(() => null);
+  if (!known) return;
+  for (const [kind, select, word] of [["video", cameraSelect, "camera"], ["audio", microphoneSelect, "microphone"]]) {
+    const chosen = track(kind)?.getSettings().deviceId || devices.remembered(known[kind], ...DEVICE_PREFS[kind].map((key) => prefs.get(key)));
+    select.replaceChildren(new Option(`The default ${word}`, ""), ...known[kind].map((device) => new Option(device.label, device.id)));
+    select.value = known[kind].some((device) => device.id === chosen) ? chosen : "";
   }
-  for (const name of watchers) {
-    const row = rowOf(name);
-    if (!row || row.querySelector(".watcher-marks")) continue;
-    const slot = row.querySelector(".camera-slot");
-    if (slot) slot.before(watcherMarks(name));
-    else row.append(watcherMarks(name));
-  }
-  watcherBadge.querySelector(".webcam-watcher-count").textContent = String(watchers.size);
 }
 
-function watcherMarks(name) {
-  const marks = document.createElement("span");
-  marks.className = "watcher-marks";
-  marks.innerHTML = '<span class="watching-marker" title="Watching your camera"><i class="fa fa-eye" aria-hidden="true"></i>'
-    + '<span class="sr-only">watching you</span></span>'
-    + '<button type="button" class="button is-small is-white stop-sending"><i class="fa fa-eye-slash" aria-hidden="true"></i></button>';
-  const stop = marks.querySelector(".stop-sending");
-  stop.dataset.username = name;
-  stop.title = `Stop sending my camera to ${name}`;
-  stop.setAttribute("aria-label", stop.title);
-  return marks;
-}
-
-// --- watching --------------------------------------------------------------------------------
-
-async function openFeed(username, nsfw) {
-  if (username === me) {
-    preview?.querySelector("video")?.scrollIntoView({ block: "nearest" });
+// A device chosen while live replaces the track every viewer receives, without dropping them.
+async function switchDevice(kind, select) {
+  const [idKey, labelKey] = DEVICE_PREFS[kind];
+  prefs.set(idKey, select.value);
+  prefs.set(labelKey, select.value ? select.selectedOptions[0].textContent : "");
+  const old = track(kind);
+  if (!old) return; // not live, or live without a microphone: used at the next start
+  let fresh;
+  try {
+    fresh = await devices.captureTrack(kind, select.value).catch((error) => {
+      if (error?.name !== "NotReadableError") throw error;
+      old.stop(); // some devices open only one at a time
+      return devices.captureTrack(kind, select.value);
+    });
+  } catch (error) {
+    sayError(devices.explain(error, kind === "audio"));
     return;
   }
-  const existing = watching.get(username);
-  if (existing) {
-    existing.panel.querySelector(".webcam-close").focus();
-    return;
-  }
-  if (nsfw && !(await confirmNsfw(username))) return;
-  if (watching.has(username)) return;
-  const link = newLink(username, username);
-  link.panel = makePanel(username);
-  link.pc.addEventListener("track", ({ streams }) => showStream(link.panel, streams[0]));
-  watching.set(username, link);
-  panels.append(link.panel);
-  if (!send("open", { username })) endLink(link, "You are not connected to the chat right now.");
-}
-
-function confirmNsfw(username) {
-  return new Promise((resolve) => {
-    nsfwDialog.querySelector(".nsfw-confirm-name").textContent = username;
-    nsfwDialog.returnValue = "";
-    nsfwDialog.addEventListener("close", () => resolve(nsfwDialog.returnValue === "open"), { once: true });
-    nsfwDialog.showModal();
-  });
-}
-
-function makePanel(username, { self = false } = {}) {
-  const panel = panelTemplate.content.firstElementChild.cloneNode(true);
-  panel.dataset.username = username;
-  panel.setAttribute("aria-label", self ? "Your camera" : `${username}'s camera`);
-  panel.querySelector(".webcam-name").textContent = self ? `${username} (you)` : username;
-  panel.querySelector("video").setAttribute("aria-label", self ? "Your camera preview" : `Video of ${username}`);
-  const audio = panel.querySelector(".webcam-audio");
-  const close = panel.querySelector(".webcam-close");
-  if (self) {
-    panel.classList.add("is-self");
-    audio.remove();
-    close.remove();
-  } else {
-    audio.dataset.username = username;
-    close.setAttribute("aria-label", `Close ${username}'s camera`);
-    updateAudioButton(panel);
-  }
-  return panel;
-}
-
-function showStream(panel, stream) {
-  const video = panel.querySelector("video");
-  if (!stream) return;
-  if (video.srcObject !== stream) {
-    video.srcObject = stream;
-    video.addEventListener("playing", () => { panel.querySelector(".webcam-state").textContent = ""; }, { once: true });
-    video.play().catch(() => {}); // autoplay of a muted video is allowed; this only hurries it
-  }
-  stream.addEventListener("addtrack", () => updateAudioButton(panel));
-  updateAudioButton(panel);
-}
-
-function updateAudioButton(panel) {
-  const button = panel.querySelector(".webcam-audio");
-  if (!button) return;
-  const video = panel.querySelector("video");
-  const hasSound = Boolean(video.srcObject?.getAudioTracks().length);
-  const name = panel.dataset.username;
-  button.disabled = !hasSound;
-  button.setAttribute("aria-label", video.muted ? `Unmute ${name}` : `Mute ${name}`);
-  button.title = hasSound ? "" : `${name} shares no sound`;
-  button.querySelector("i").className = video.muted ? "fa fa-volume-xmark" : "fa fa-volume-high";
+  fresh.enabled = old.enabled;
+  stopWhenEnded(fresh);
+  camera.removeTrack(old);
+  camera.addTrack(fresh);
+  old.stop();
+  await signalling.replaceTrack(fresh);
+  panels.showStream(preview, camera, { again: true });
+  say(kind === "video" ? "Switched camera." : "Switched microphone.");
 }
 
 // --- the who list ----------------------------------------------------------------------------
 
-function rowOf(username) {
-  return document.querySelector(`#who-list .who-row[data-username="${CSS.escape(username)}"]`);
+function refreshWho() {
+  const watchers = signalling.watchers();
+  refreshMarks({ me, watchers, inviting: Boolean(camera) && mutualBox.checked, invited, unavailable });
+  watcherBadge.querySelector(".webcam-watcher-count").textContent = String(watchers.size);
 }
 
 // Rows are replaced when someone's camera changes and removed when they leave: a feed whose
-// camera went away closes, and my watchers' marks are put back on their new rows.
+// camera went away closes (unless it waits for a reconnect), and my marks go back on new rows.
 function onWhoListChange() {
-  for (const [name, link] of [...watching]) {
-    const row = rowOf(name);
-    if (!row) endLink(link, `${name} left, so their camera closed.`);
-    else if (!row.querySelector(".camera-button")) hangUp(link, `${name}'s camera closed.`);
+  for (const feed of [...feeds.values()]) {
+    if (feed.resuming) continue;
+    const row = rowOf(feed.name);
+    if (!row) closeFeed(feed.name, `${feed.name} left, so their camera closed.`);
+    else if (!cameraButton(feed.name)) closeFeed(feed.name, `${feed.name}'s camera closed.`);
+    else showRemote(feed);
   }
-  for (const [name, link] of [...sending]) {
-    if (!rowOf(name)) endLink(link, "");
+  for (const [name, link] of [...signalling.sending]) {
+    if (!rowOf(name)) signalling.end(link);
+  }
+  for (const name of [...unavailable]) {
+    if (!cameraButton(name)) unavailable.delete(name);
   }
   // An operator's /nsfw tags my camera: keep my checkbox true to it, so I do not undo it.
-  if (camera && nsfwBox && rowOf(me)?.querySelector(".camera-button")?.dataset.nsfw === "true") nsfwBox.checked = true;
-  refreshWhoMarks();
+  if (camera && nsfwBox && cameraButton(me)?.dataset.nsfw === "true") nsfwBox.checked = true;
+  resumeFeeds();
+  if (resendInvites && rowOf(me)) {
+    resendInvites = false;
+    for (const name of invited) if (rowOf(name)) send("video-invite", { username: name, resend: true });
+  }
+  refreshWho();
 }
 
-const whoList = document.getElementById("who-list");
+const whoList = $("who-list");
 if (whoList?.parentElement) {
   new MutationObserver(onWhoListChange).observe(whoList.parentElement, { childList: true, subtree: true });
 }
@@ -392,44 +418,52 @@ if (whoList?.parentElement) {
 // --- the page --------------------------------------------------------------------------------
 
 function say(text) {
-  statusLine.textContent = text;
-  if (text) errorLine.textContent = "";
+  $("webcam-status").textContent = text;
+  if (text) $("webcam-error").textContent = "";
 }
 
 function sayError(text) {
-  errorLine.textContent = text;
-  statusLine.textContent = "";
+  $("webcam-error").textContent = text;
+  $("webcam-status").textContent = "";
 }
 
+// Controls with `data-pref` start as this browser last left them, and remember each change.
+for (const control of bar.querySelectorAll("[data-pref]")) {
+  const value = prefs.get(control.dataset.pref);
+  if (control.type === "checkbox") control.checked = Boolean(value);
+  else control.value = value;
+}
+panels.setSize(prefs.get("webcam.size"));
+prefs.onChange((current) => panels.setSize(current.webcam.size));
+
+bar.addEventListener("change", (event) => {
+  const control = event.target;
+  if (control.dataset.pref) prefs.set(control.dataset.pref, control.type === "checkbox" ? control.checked : control.value);
+  if (control === nsfwBox || control === mutualBox) {
+    if (camera) announce();
+    refreshWho();
+  } else if (control === cameraSelect) switchDevice("video", cameraSelect);
+  else if (control === microphoneSelect) switchDevice("audio", microphoneSelect);
+});
+$("webcam-settings").addEventListener("toggle", (event) => {
+  if (event.target.open) listDevices();
+});
+
 startButton.addEventListener("click", () => (camera ? stopCamera() : startCamera()));
-nsfwBox?.addEventListener("change", () => {
-  if (camera) announce();
+muteButton.addEventListener("click", () => toggle("audio"));
+pauseButton.addEventListener("click", () => toggle("video"));
+area.addEventListener("webcam:close", (event) => closeFeed(event.target.dataset.username, ""));
+area.addEventListener("webcam:retry", (event) => {
+  const feed = feeds.get(event.target.dataset.username);
+  if (feed && !feed.link) connect(feed);
 });
 
 document.addEventListener("click", (event) => {
-  const target = event.target;
-  if (!(target instanceof Element)) return;
-  const cameraButton = target.closest(".camera-button[data-username]");
-  if (cameraButton) {
-    openFeed(cameraButton.dataset.username, cameraButton.dataset.nsfw === "true");
-    return;
-  }
-  const stop = target.closest(".stop-sending[data-username]");
-  if (stop) {
-    stopSendingTo(stop.dataset.username);
-    return;
-  }
-  const close = target.closest(".webcam-close");
-  if (close) {
-    const link = watching.get(close.closest(".webcam-panel").dataset.username);
-    if (link) hangUp(link, "");
-    return;
-  }
-  const audio = target.closest(".webcam-audio");
-  if (audio) {
-    const panel = audio.closest(".webcam-panel");
-    const video = panel.querySelector("video");
-    video.muted = !video.muted;
-    updateAudioButton(panel);
-  }
+  const target = event.target instanceof Element ? event.target : null;
+  const button = target?.closest("#who-list button[data-username]");
+  if (!button) return;
+  const name = button.dataset.username;
+  if (button.matches(".camera-button")) openFeed(name, button.dataset.nsfw === "true");
+  else if (button.matches(".stop-sending")) stopSendingTo(name);
+  else if (button.matches(".invite-watch")) invite(name);
 });
