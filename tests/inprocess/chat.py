@@ -129,6 +129,20 @@ class InProcessChat:
         assert match, page[:500]
         return browser, match.group(1)
 
+    async def join_with_token(self, token: str) -> InProcessClient:
+        """A member arriving from the host site with a token (`GET /?jwt=`), connected."""
+        browser = self.browser()
+        response = await browser.get("/", query_string={"jwt": token})
+        assert response.status_code == 303, await response.get_data(as_text=True)
+        page = await (await browser.get("/")).get_data(as_text=True)
+        match = re.search(r'data-me="([^"]*)"', page)
+        assert match, page[:500]
+        client = InProcessClient(browser, match.group(1))
+        self.clients.append(client)
+        await client.connect()
+        await client.wait_for(lambda text: 'id="who-list"' in text)
+        return client
+
     async def join(self, username: str, *, wait: bool = True) -> InProcessClient:
         browser, name = await self.sign_in(username)
         client = InProcessClient(browser, name)

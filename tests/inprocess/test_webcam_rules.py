@@ -1,70 +1,76 @@
 """Who may watch whom, kept by the server's relay (issue 18): mutual cameras, invitations,
 a camera that goes off ending its links, an operator's /cut, the camera state in the who
-list, and the camera counts in /api/statistics. Real server, real sockets, both brokers.
-
-One server per broker serves the module; each test uses names of its own (`names`), so the
-tests do not meet in the room.
+list, and the camera counts in /api/statistics. The real app in this process, both brokers.
 """
 
 from __future__ import annotations
 
-import itertools
-from collections.abc import Iterator
+import dataclasses
+import json
+import re
+from collections.abc import AsyncIterator
 from typing import Any
 
-import httpx
 import pytest
 from markupsafe import escape
 
 from app.chat.model import dom_key
-from tests.conftest import redis_settings
-from tests.integration.test_webcam import CANDIDATE, OFFER, broadcasting, error_for, next_signal, signals
-from tests.support import ChatClient, RedisServer, Server, running_server
+from app.settings import JWTSettings
+from tests.inprocess.chat import InProcessChat, InProcessClient
+from tests.inprocess.conftest import settings_for
+from tests.integration.test_webcam import CANDIDATE, OFFER
+from tests.support import Received
 from tests.tokens import SECRET, token
-
-_numbers = itertools.count(1)
-
-
-@pytest.fixture(scope="module", params=["memory", "redis"])
-def shared_server(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    overrides: dict[str, object] = {
-        "PermitNSFW": True,
-        "JWT": {"Enabled": True, "Strict": False, "SecretKey": SECRET},
-    }
-    if request.param == "redis":
-        redis: RedisServer = request.getfixturevalue("shared_redis")
-        overrides["Redis"] = redis_settings(redis)
-    with running_server(tmp_path_factory.mktemp(request.param), **overrides) as server:
-        yield server
 
 
 @pytest.fixture
-def names() -> Iterator[dict[str, str]]:
-    """alice, bob, ... with this test's own suffix: `names["alice"]` is "alice7"."""
-    number = next(_numbers)
-    yield {base: f"{base}{number}" for base in ("alice", "bob", "carol", "olga")}
+async def chat(broker: str, request: pytest.FixtureRequest) -> AsyncIterator[InProcessChat]:
+    """The chat with NSFW permitted and website members (operators) besides guests."""
+    jwt = JWTSettings(enabled=True, strict=False, secret_key=SECRET)
+    settings = dataclasses.replace(settings_for(broker, request), permit_nsfw=True, jwt=jwt)
+    async with InProcessChat.running(settings) as running:
+        yield running
+
+
+def signals(client: Received) -> list[dict[str, Any]]:
+    """The data-only JSON frames a client received, in order."""
+    return [json.loads(frame) for frame in client.frames if frame.startswith("{")]
+
+
+async def nth_signal(client: Received, kind: str, number: int = 1) -> dict[str, Any]:
+    """The `number`th data-only frame of `kind` the client received (1 is the first)."""
+    await client.wait_for(lambda _: len([f for f in signals(client) if f["signal"] == kind]) >= number)
+    return [frame for frame in signals(client) if frame["signal"] == kind][number - 1]
+
+
+async def next_signal(client: Received, kind: str) -> dict[str, Any]:
+    return await nth_signal(client, kind)
+
+
+async def error_for(client: Received, message: str) -> None:
+    notice = await client.wait_for(re.compile(re.escape(str(escape(message)))).search)
+    assert 'role="alert"' in notice
+
+
+async def told(client: Received, text: str) -> None:
+    await client.wait_for(lambda frame: str(escape(text)) in frame)
+
+
+async def broadcasting(chat: InProcessChat, name: str) -> InProcessClient:
+    client = await chat.join(name)
+    await client.send(action="me", camera="on")
+    await client.wait_for(lambda text: f'aria-label="Watch {name}"' in text)
+    return client
 
 
 def row_of(name: str) -> str:
     return f'id="who-{dom_key(name)}"'
 
 
-async def nth_signal(client: ChatClient, kind: str, number: int) -> dict[str, Any]:
-    """The `number`th data-only frame of `kind` the client received (1 is the first)."""
-    await client.wait_for(lambda _: len([f for f in signals(client) if f["signal"] == kind]) >= number)
-    return [frame for frame in signals(client) if frame["signal"] == kind][number - 1]
-
-
-async def told(client: ChatClient, text: str) -> None:
-    await client.wait_for(lambda frame: str(escape(text)) in frame)
-
-
-async def test_mutual_cameras_refuse_a_viewer_off_camera_until_they_start_theirs(
-    shared_server: Server, names: dict[str, str]
-) -> None:
-    alice = await broadcasting(shared_server, names["alice"])
+async def test_mutual_cameras_refuse_a_viewer_off_camera_until_they_start_theirs(chat: InProcessChat) -> None:
+    alice = await broadcasting(chat, "alice")
     await alice.send(action="me", camera="on", mutual=True)
-    bob = await ChatClient.join(shared_server.url, names["bob"])
+    bob = await chat.join("bob")
     await bob.wait_for(lambda text: row_of(alice.name) in text and "is-mutual" in text)
     await bob.send(action="open", username=alice.name)
     await error_for(bob, f"{alice.name} shows their camera only to people who are on camera too")
@@ -88,10 +94,10 @@ async def test_mutual_cameras_refuse_a_viewer_off_camera_until_they_start_theirs
     await error_for(bob, f"You have no video connection with {alice.name} for that.")
 
 
-async def test_an_invitation_lets_someone_watch_without_a_camera(shared_server: Server, names: dict[str, str]) -> None:
-    alice = await broadcasting(shared_server, names["alice"])
+async def test_an_invitation_lets_someone_watch_without_a_camera(chat: InProcessChat) -> None:
+    alice = await broadcasting(chat, "alice")
     await alice.send(action="me", camera="on", mutual="on")
-    bob, carol = [await ChatClient.join(shared_server.url, names[name]) for name in ("bob", "carol")]
+    bob, carol = [await chat.join(name) for name in ("bob", "carol")]
     seen_by_carol = len(carol.frames)
     await alice.send(action="video-invite", username=bob.name)
     await told(bob, f"{alice.name} invited you to watch their camera.")
@@ -120,11 +126,9 @@ async def test_an_invitation_lets_someone_watch_without_a_camera(shared_server: 
     await error_for(alice, "The 'video-invite' frame is missing the field 'username'.")
 
 
-async def test_a_camera_that_goes_off_ends_every_link_it_was_sending_on(
-    shared_server: Server, names: dict[str, str]
-) -> None:
-    alice = await broadcasting(shared_server, names["alice"])
-    bob, carol = [await ChatClient.join(shared_server.url, names[name]) for name in ("bob", "carol")]
+async def test_a_camera_that_goes_off_ends_every_link_it_was_sending_on(chat: InProcessChat) -> None:
+    alice = await broadcasting(chat, "alice")
+    bob, carol = [await chat.join(name) for name in ("bob", "carol")]
     for viewer in (bob, carol):
         await viewer.send(action="open", username=alice.name)
         await next_signal(alice, "ring")
@@ -139,11 +143,9 @@ async def test_a_camera_that_goes_off_ends_every_link_it_was_sending_on(
     await error_for(bob, f"You have no video connection with {alice.name} for that.")
 
 
-async def test_hangup_reasons_from_a_page_are_relayed_and_others_refused(
-    shared_server: Server, names: dict[str, str]
-) -> None:
-    alice = await broadcasting(shared_server, names["alice"])
-    bob = await ChatClient.join(shared_server.url, names["bob"])
+async def test_hangup_reasons_from_a_page_are_relayed_and_others_refused(chat: InProcessChat) -> None:
+    alice = await broadcasting(chat, "alice")
+    bob = await chat.join("bob")
     await bob.send(action="open", username=alice.name)
     await next_signal(alice, "ring")
     await alice.send(action="hangup", username=bob.name, feed=alice.name, reason="<b>gone</b>")
@@ -157,12 +159,10 @@ async def test_hangup_reasons_from_a_page_are_relayed_and_others_refused(
     }
 
 
-async def test_cut_turns_a_camera_off_and_the_broadcaster_is_told_who_did_it(
-    shared_server: Server, names: dict[str, str]
-) -> None:
-    olga = await ChatClient.join_with_token(shared_server.url, token(names["olga"], op=True))
-    alice = await broadcasting(shared_server, names["alice"])
-    bob = await ChatClient.join(shared_server.url, names["bob"])
+async def test_cut_turns_a_camera_off_and_the_broadcaster_is_told_who_did_it(chat: InProcessChat) -> None:
+    olga = await chat.join_with_token(token("olga", op=True))
+    alice = await broadcasting(chat, "alice")
+    bob = await chat.join("bob")
     await bob.send(action="open", username=alice.name)
     await next_signal(alice, "ring")
 
@@ -180,11 +180,9 @@ async def test_cut_turns_a_camera_off_and_the_broadcaster_is_told_who_did_it(
     await error_for(olga, "Usage: /cut name")
 
 
-async def test_the_who_list_shows_a_muted_microphone_and_a_camera_turned_off(
-    shared_server: Server, names: dict[str, str]
-) -> None:
-    alice = await broadcasting(shared_server, names["alice"])
-    bob = await ChatClient.join(shared_server.url, names["bob"])
+async def test_the_who_list_shows_a_muted_microphone_and_a_camera_turned_off(chat: InProcessChat) -> None:
+    alice = await broadcasting(chat, "alice")
+    bob = await chat.join("bob")
     await alice.send(action="me", camera="on", muted=True)
     frame = await bob.wait_for(lambda text: row_of(alice.name) in text and "mic-muted" in text)
     assert 'aria-label="microphone muted"' in frame and "is-paused" not in frame
@@ -198,19 +196,21 @@ async def test_the_who_list_shows_a_muted_microphone_and_a_camera_turned_off(
     await bob.wait_for(lambda text: row_of(alice.name) in text and "is-paused" not in text)
 
 
-async def test_statistics_count_blue_and_red_cameras(shared_server: Server, names: dict[str, str]) -> None:
-    def cameras() -> dict[str, int]:
-        counts: dict[str, int] = httpx.get(shared_server.url + "/api/statistics").json()["Cameras"]
+async def test_statistics_count_blue_and_red_cameras(chat: InProcessChat) -> None:
+    async def cameras() -> dict[str, int]:
+        statistics = await (await chat.browser().get("/api/statistics")).get_json()
+        counts: dict[str, int] = statistics["Cameras"]
         return counts
 
-    before = cameras()
-    alice = await broadcasting(shared_server, names["alice"])
-    bob = await broadcasting(shared_server, names["bob"])
-    carol = await ChatClient.join(shared_server.url, names["carol"])
+    assert await cameras() == {"Blue": 0, "Red": 0}
+    alice = await broadcasting(chat, "alice")
+    bob = await broadcasting(chat, "bob")
+    carol = await chat.join("carol")
     await bob.send(action="me", camera="on", nsfw=True)
     await carol.wait_for(lambda text: row_of(bob.name) in text and "is-nsfw" in text)
-    assert cameras() == {"Blue": before["Blue"] + 1, "Red": before["Red"] + 1}
+    assert await cameras() == {"Blue": 1, "Red": 1}
     await alice.leave()
     await bob.send(action="me", camera="off")
     await carol.wait_for(lambda text: row_of(bob.name) in text and "Watch" not in text)
-    assert cameras() == before
+    await carol.wait_for(lambda text: row_of(alice.name) in text and "delete" in text)
+    assert await cameras() == {"Blue": 0, "Red": 0}
