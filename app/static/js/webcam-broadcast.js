@@ -220,6 +220,10 @@ async function switchDevice(kind, select) {
     sayError(devices.explain(error, kind === "audio"));
     return;
   }
+  if (track(kind) !== old) { // stopped, or switched again, meanwhile
+    fresh.stop();
+    return;
+  }
   fresh.enabled = old.enabled;
   stopWhenEnded(fresh);
   camera.removeTrack(old);

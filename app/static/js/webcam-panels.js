@@ -78,7 +78,7 @@ export function setState(panel, state) {
     connecting: "Connecting…",
     reconnecting: "Reconnecting…",
     failed: `The video connection with ${name} failed.`,
-  }[state] || (paused ? (self ? "Your camera is turned off; viewers hear you still." : `${name} turned their camera off for now.`) : "");
+  }[state] || (paused ? (self ? "Your camera is turned off for now." : `${name} turned their camera off for now.`) : "");
   const overlay = panel.querySelector(".webcam-overlay");
   overlay.hidden = !words;
   overlay.querySelector(".webcam-overlay-text").textContent = words;
@@ -143,8 +143,10 @@ const actions = {
     else panel.requestFullscreen?.().catch(() => {});
   },
   "webcam-popout"(panel, button) {
-    const popped = panel.classList.toggle("is-popped");
-    if (popped) makeMovable(panel);
+    const popped = !panel.classList.contains("is-popped");
+    const box = panel.getBoundingClientRect(); // where it is in the row, before it floats
+    panel.classList.toggle("is-popped", popped);
+    if (popped) makeMovable(panel, box);
     else putBack(panel);
     label(button, popped ? "Put back" : "Pop out", popped ? "fa-down-left-and-up-right-to-center" : "fa-up-right-from-square");
   },

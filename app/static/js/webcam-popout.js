@@ -4,8 +4,8 @@
 
 const STEP = 24; // pixels an arrow key moves a popped-out panel
 
-export function makeMovable(panel) {
-  const box = panel.getBoundingClientRect();
+// `box`: where the panel was in the row, so it floats from there.
+export function makeMovable(panel, box) {
   place(panel, box.left, box.top);
   panel.style.width = `${box.width}px`;
   const handle = panel.querySelector(".webcam-name");
