@@ -19,6 +19,7 @@ from app.chat.emoji import EmojiTable
 from app.chat.render import template_environment
 from app.chat.room import Room
 from app.gc_policy import tune_for_serving
+from app.history import history_for
 from app.serving import SecondProcess, claim_single_process, single_room_problem, stop_on_sigterm, this_worker
 from app.serving import wait_for_shutdown as hypercorn_shutdown
 from app.settings import Settings, load_settings
@@ -64,6 +65,7 @@ def create_app(settings: Settings | None = None) -> Quart:
     templates = template_environment()
     templates.globals["settings"] = settings
     install_asset_helper(app, templates)
+    saved_dms = history_for(settings)
     state = ChatState(
         settings=settings,
         broker=broker,
@@ -75,16 +77,19 @@ def create_app(settings: Settings | None = None) -> Quart:
             broker.messages,
             templates,
             EmojiTable.load(STATIC / EMOJI_DATA, extra=settings.reactions.emoji),
+            saved_dms,
         ),
+        history=saved_dms,
         pacing=PacingClock(settings.limits.coalesce_milliseconds / 1000),
         process_lock=lock,
     )
     app.extensions[EXTENSION] = state
 
-    from app.web import api, pages, socket
+    from app.web import api, history_api, pages, socket
 
     app.register_blueprint(pages.blueprint)
     app.register_blueprint(api.blueprint)
+    app.register_blueprint(history_api.blueprint)
     app.register_blueprint(socket.blueprint)
 
     shutdown = worker.shutdown

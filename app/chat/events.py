@@ -43,6 +43,7 @@ class DirectPost(_Event, frozen=True):
     sender: str
     recipient: str
     item: str
+    message_id: str = ""  # the `<article>`'s id (saved history leaves out what arrived live)
 
 
 class MessageRemoved(_Event, frozen=True):

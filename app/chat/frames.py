@@ -125,8 +125,29 @@ class HangUp(Frame, frozen=True, tag="hangup"):
     reason: str = ""
 
 
+class ShowHistory(Frame, frozen=True, tag="history"):
+    """Show my saved conversation with `username`: the page before row `before` (0: the newest)."""
+
+    username: str
+    before: int | str = 0  # a form sends "123"
+
+
+class ListPartners(Frame, frozen=True, tag="history-partners"):
+    """List the people I have saved conversations with: one page, sorted."""
+
+    sort: str = "newest"
+    page: int | str = 1
+
+
+class ClearHistory(Frame, frozen=True, tag="history-clear"):
+    """Erase every saved direct message I sent or received (the page asked me to confirm)."""
+
+
 SignalFrame = OpenFeed | Watching | NotWatching | SessionDescription | IceCandidate | HangUp
-Inbound = PostMessage | TakeBack | React | ShowTyping | OpenThread | SetCamera | VideoInvite | SignalFrame
+HistoryFrame = ShowHistory | ListPartners | ClearHistory
+Inbound = (
+    PostMessage | TakeBack | React | ShowTyping | OpenThread | SetCamera | VideoInvite | SignalFrame | HistoryFrame
+)
 
 # action -> struct, for error messages and the docs test
 INBOUND: dict[str, type[Frame]] = {
@@ -145,5 +166,8 @@ INBOUND: dict[str, type[Frame]] = {
         SessionDescription,
         IceCandidate,
         HangUp,
+        ShowHistory,
+        ListPartners,
+        ClearHistory,
     )
 }

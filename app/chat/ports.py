@@ -1,4 +1,4 @@
-"""What the room needs from outside this process, in three parts.
+"""What the room needs from outside this process, in four parts.
 
 - `EventBus`: every event published by any process reaches every process's room, in order.
 - `Registry`: the little state the processes share: who holds which name, their current
@@ -6,18 +6,22 @@
 - `MessageStore`: the recent messages, one bounded ring per channel and one for every direct
   message, each post's state (reactions) changed atomically in one place.
 
-`app/broker/` implements both, in memory (one process) and on Redis (many); the chat depends
-only on these protocols, never on a broker.
+- `MessageHistory`: opt-in saved direct messages between members, kept on disk by
+  `app/history/` in SQLite or PostgreSQL (the chat never imports SQLAlchemy).
+
+`app/broker/` implements the first three, in memory (one process) and on Redis (many); the chat
+depends only on these protocols, never on a broker or a database.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Protocol
 
 from app.chat.events import Event
 from app.chat.model import Member
 from app.chat.posts import Post
+from app.chat.stored import HistoryPage, PartnerPage, PartnerSort, StoredMessage
 
 EventHandler = Callable[[Event], None]
 
@@ -82,3 +86,41 @@ class MessageStore(Protocol):
     async def react(self, message_id: str, emoji: str, name: str, max_distinct: int) -> Post | None:
         """Toggle `name`'s `emoji` on a post, atomically; the new post, or None when it is gone.
         Raises `posts.ReactionRefused` when that would be one emoji too many."""
+
+
+AvailabilityListener = Callable[[bool, tuple[StoredMessage, ...]], Awaitable[None]]
+"""Told `(available, messages)` when the store loses or regains its database; `messages` are
+those waiting to be written when it was lost (so their two people can be told)."""
+
+
+class MessageHistory(Protocol):
+    """Saved direct messages between members (`[DirectMessageHistory]`); `app/history/` keeps them.
+
+    Writes never wait for the database: `record` buffers (bounded) and a writer stores in
+    batches. Reads and erasures raise `HistoryUnavailable` when the database does not answer."""
+
+    @property
+    def available(self) -> bool:
+        """False from a failed write until the database answers again."""
+        ...
+
+    def watch(self, listener: AvailabilityListener) -> None:
+        """Call `listener` whenever availability changes."""
+
+    def record(self, message: StoredMessage) -> None:
+        """Keep `message`; returns at once (a full buffer drops it, counted and logged)."""
+
+    async def page(
+        self, owner: str, other: str, *, before: int = 0, exclude: frozenset[str] = frozenset()
+    ) -> HistoryPage:
+        """The conversation of `owner` and `other`: the page before row `before` (0: the newest),
+        leaving out messages whose ids are in `exclude`."""
+
+    async def partners(self, owner: str, sort: PartnerSort = "newest", page: int = 1) -> PartnerPage:
+        """The people `owner` has saved conversations with, one page of them."""
+
+    async def clear(self, username: str) -> int:
+        """Erase every saved message `username` sent or received; how many there were."""
+
+    async def take_back(self, message_id: str) -> int:
+        """Erase the saved message with this id (taken back); how many rows went (0 or 1)."""

@@ -14,6 +14,7 @@ from __future__ import annotations
 import functools
 import time
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -24,6 +25,7 @@ from app.chat.markdown import render_markdown
 from app.chat.message_ids import MessageIds
 from app.chat.model import Member, dom_key
 from app.chat.posts import Author, Post
+from app.chat.stored import PartnerPage, PartnerSort
 from app.settings import Channel
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
@@ -38,6 +40,26 @@ def template_environment() -> Environment:
     )
     env.filters["dom_key"] = dom_key
     return env
+
+
+@dataclass(frozen=True)
+class SavedThread:
+    """What a DM thread whose messages are saved shows above the live ones."""
+
+    disclaimer: str  # the operator's HTML (`DirectMessageHistory.DisclaimerMessage`)
+    items: str = ""  # rendered `<article>`s, oldest first
+    before: int = 0  # the row to page back from for `Load earlier messages` (0: no more)
+    loaded: bool = False  # True once a page was read: at the start, say it is the start
+
+
+@dataclass(frozen=True)
+class PartnerListing:
+    """One page of the History dialog's list, or a sentence instead of it."""
+
+    sort: PartnerSort = "newest"
+    page: PartnerPage | None = None
+    number: int = 1
+    problem: str = ""
 
 
 class Renderer:
@@ -213,19 +235,38 @@ class Renderer:
         """A channel's recent messages for someone entering the chat."""
         return self.append(target_log, "".join(self.post(post, echo=True) for post in posts))
 
-    def thread(self, other: str, first_item: str = "") -> str:
+    def thread(self, other: str, first_item: str = "", *, saved: SavedThread | None = None) -> str:
         """A new DM thread with `other`: its tab and its log, holding `first_item` if given.
 
         The first message must travel inside the new log: htmx resolves every out-of-band
         target of a frame before it swaps any, so a log and a message appended to it cannot
-        arrive as two fragments of one frame."""
-        return self._render("thread", other=other, key=dom_key(other), first_item=Markup(first_item))
+        arrive as two fragments of one frame. A thread whose messages are saved (`saved`)
+        starts with the disclaimer and the place for earlier messages (see history_page)."""
+        return self._render("thread", other=other, key=dom_key(other), first_item=Markup(first_item), saved=saved)
 
     def thread_log(self, other: str) -> str:
         return f"log-dm-{dom_key(other)}"
 
     def thread_close(self, other: str) -> str:
         return self._render("thread_close", key=dom_key(other))
+
+    # --- saved direct messages (chat/dm_history.py) ----------------------------------
+
+    def history_items(self, posts: Iterable[Post]) -> str:
+        """Saved messages as `<article>`s with the ids they had live (not counted as new)."""
+        return "".join(self.post(post, echo=True) for post in posts)
+
+    def history_page(self, other: str, page: SavedThread) -> str:
+        """A page of earlier messages, put above those shown, and the button for the next."""
+        return self._render("history_page", other=other, key=dom_key(other), page=page)
+
+    def history_cleared(self, others: Iterable[str]) -> str:
+        """Every saved message taken out of the threads with `others` (after an erase)."""
+        return self._render("history_cleared", keys=[dom_key(other) for other in others])
+
+    def history_partners(self, listing: PartnerListing) -> str:
+        """The History dialog's list of past partners (or why there is none)."""
+        return self._render("history_partners", listing=listing)
 
 
 @functools.cache

@@ -17,6 +17,7 @@ from jinja2 import Environment
 
 from app.chat import commands
 from app.chat.close_codes import REASONS, Close, name_taken
+from app.chat.dm_history import DirectHistory
 from app.chat.emoji import EmojiTable
 from app.chat.events import (
     ChannelPost,
@@ -33,21 +34,24 @@ from app.chat.events import (
     Updated,
 )
 from app.chat.frames import (
+    ClearHistory,
     Frame,
     Inbound,
+    ListPartners,
     OpenThread,
     PostMessage,
     React,
     SetCamera,
+    ShowHistory,
     ShowTyping,
     TakeBack,
     VideoInvite,
 )
 from app.chat.history import History
-from app.chat.markdown import render_message
+from app.chat.markdown import Rendered, render_message
 from app.chat.model import Member
 from app.chat.outlet import Delivery, Outlet
-from app.chat.ports import EventBus, MessageStore, Registry
+from app.chat.ports import EventBus, MessageHistory, MessageStore, Registry
 from app.chat.posts import DIRECT_RING, LatestVersions
 from app.chat.protocol import FrameError
 from app.chat.reactions import Reactions
@@ -80,6 +84,7 @@ class Room:
         messages: MessageStore,
         templates: Environment | None = None,
         emoji: EmojiTable | None = None,
+        saved_dms: MessageHistory | None = None,
     ) -> None:
         self.settings = settings
         self.bus = bus
@@ -96,8 +101,13 @@ class Room:
         self.signals = SignalRelay(self.roster, bus.publish, self.connections)
         self.webcams = Webcams(self)
         self.history = History(settings, messages, self.render)
+        self.saved_dms = DirectHistory(
+            settings, saved_dms, self.render, self.roster, bus.publish, lambda text: self._render_text(text).html
+        )
         versions = LatestVersions()
-        self.takebacks = TakeBacks(messages, self.roster, self.render, self.delivery, versions, bus.publish)
+        self.takebacks = TakeBacks(
+            messages, self.roster, self.render, self.delivery, versions, bus.publish, self.saved_dms.take_back
+        )
         self.reactions = Reactions(
             settings.reactions, self.emoji, messages, self.roster, self.render, self.delivery, versions, bus.publish
         )
@@ -116,6 +126,9 @@ class Room:
         self.on_event(Typing, self.typing.apply)
         for kind in SIGNALS:
             self.on(kind, self.signals.relay)
+        self.on(ShowHistory, self.saved_dms.on_show)
+        self.on(ListPartners, self.saved_dms.on_partners)
+        self.on(ClearHistory, self.saved_dms.on_clear)
 
     def on(self, kind: type[F], handler: Callable[[Outlet, F], Awaitable[None]]) -> None:
         """Handle inbound frames of type `kind` with `handler`."""
@@ -139,6 +152,7 @@ class Room:
         """Close every local connection and let go of the bus."""
         self.close_connections()
         self.typing.close()
+        self.saved_dms.close()
         await self.bus.close()
 
     # --- entering and leaving -----------------------------------------------------
@@ -193,6 +207,7 @@ class Room:
         if self.outlets.get(name) is outlet:
             del self.outlets[name]
         await self.signals.forget(outlet)
+        self.saved_dms.forget(outlet)
         if await self.registry.release(name, outlet.conn_id):
             await self.bus.publish(Left(name, outlet.conn_id))
 
@@ -252,15 +267,19 @@ class Room:
                     )
                 )
             raise FrameError(f"{other} is not in the room; your message was not sent.")
-        rendered = render_message(text, self.present_name, self.emoji)
+        rendered = self._render_text(text)
         post = self.render.new_post(
             sender, rendered.html, ring=DIRECT_RING, recipient=other, mentions=rendered.mentions
         )
         await self.history.record(post)
         item = self.render.post(post)
-        self._deliver_direct(outlet, other, item)
+        self._deliver_direct(outlet, other, item, post.id)
         await self.typing.stopped(sender.name, "@" + other)
-        await self.bus.publish(DirectPost(sender.name, other, item))
+        await self.bus.publish(DirectPost(sender.name, other, item, post.id))
+        await self.saved_dms.record(sender, other, post.id, text, post.ts)
+
+    def _render_text(self, text: str) -> Rendered:
+        return render_message(text, self.present_name, self.emoji)
 
     async def _on_thread(self, outlet: Outlet, frame: OpenThread) -> None:
         other = frame.username
@@ -272,16 +291,23 @@ class Room:
 
     def _ensure_thread(self, outlet: Outlet, other: str) -> None:
         if other not in outlet.threads:
-            outlet.threads.add(other)
-            outlet.send_html(self.render.thread(other))
+            self._open_thread(outlet, other)
 
-    def _deliver_direct(self, outlet: Outlet, other: str, item: str) -> None:
+    def _open_thread(self, outlet: Outlet, other: str, item: str = "", message_id: str = "") -> None:
+        """A new thread on `outlet`; a saved one reads its recent messages in the background."""
+        outlet.threads.add(other)
+        saved = self.saved_dms.top(self.roster.get(outlet.identity.name), other)
+        outlet.send_html(self.render.thread(other, item, saved=saved))
+        if saved is not None:
+            self.saved_dms.opened(outlet, other, message_id)
+
+    def _deliver_direct(self, outlet: Outlet, other: str, item: str, message_id: str) -> None:
         """Put a DM into `outlet`'s thread with `other`, opening the thread if need be."""
         if other in outlet.threads:
             outlet.send_html(self.render.append(self.render.thread_log(other), item))
+            self.saved_dms.delivered(outlet, other, message_id)
         else:
-            outlet.threads.add(other)
-            outlet.send_html(self.render.thread(other, item))
+            self._open_thread(outlet, other, item, message_id)
 
     # --- what commands may do (commands.Moderation) --------------------------------
 
@@ -328,9 +354,9 @@ class Room:
                 self._on_left(name, conn)
             case ChannelPost(html):
                 self.broadcast(html)
-            case DirectPost(sender, recipient, item):
+            case DirectPost(sender, recipient, item, message_id):
                 if (outlet := self.outlets.get(recipient)) is not None:
-                    self._deliver_direct(outlet, sender, item)
+                    self._deliver_direct(outlet, sender, item, message_id)
             case Notice(names, html):
                 self.delivery.people(names, html)
             case Signal():
@@ -421,6 +447,7 @@ class Room:
             "signal links": self.signals.connection_count(),
             "history pending": len(self._echo),
             "typing": self.typing.table_size(),
+            **self.saved_dms.table_sizes(),
         }
 
     def who_rows(self) -> list[str]:

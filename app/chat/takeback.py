@@ -48,8 +48,10 @@ class TakeBacks:
         delivery: Delivery,
         versions: LatestVersions,
         publish: Callable[[Event], Awaitable[None]],
+        erase_saved: Callable[[str], Awaitable[None]] | None = None,
     ) -> None:
         self.store = store
+        self.erase_saved = erase_saved  # a taken-back DM's saved copy (chat/dm_history.py)
         self.roster = roster
         self.render = render
         self.delivery = delivery
@@ -76,6 +78,8 @@ class TakeBacks:
             log.info("operator %r took back a message of %r (%s)", me.name, post.author.name, post.id)
         html = self.render.taken_back(post.id, placeholder=not own)
         await self.publish(MessageRemoved(post.id, post.people, html))
+        if post.is_direct and self.erase_saved is not None:
+            await self.erase_saved(post.id)
 
     def apply(self, event: MessageRemoved) -> None:
         self.versions.gone(event.id)

@@ -50,6 +50,7 @@ from app.settings.load import (
 from app.settings.model import (
     CURRENT_VERSION,
     Channel,
+    DirectMessageHistory,
     JWTSettings,
     Limits,
     ReactionSettings,
@@ -61,6 +62,7 @@ from app.settings.model import (
 __all__ = [
     "CURRENT_VERSION",
     "Channel",
+    "DirectMessageHistory",
     "JWTSettings",
     "Limits",
     "ReactionSettings",

@@ -119,4 +119,6 @@ def _override(table: D, at: KeyPath, environ: Mapping[str, str]) -> D:
 
 def settings_for_tests(**changes: Any) -> Settings:
     """Default settings with a fixed secret, for tests and tools."""
-    return replace(Settings(session_secret="test-secret-" + "x" * 32), **changes)
+    return replace(
+        Settings(session_secret="test-secret-" + "x" * 32, admin_api_key="test-admin-key-" + "y" * 32), **changes
+    )

@@ -221,6 +221,47 @@ class RedisSettings:
     )
 
 
+DEFAULT_DISCLAIMER = (
+    '<i class="fa fa-circle-info" aria-hidden="true"></i> Direct messages between members are saved, '
+    "so you can read them again later. You can erase yours at any time: <strong>History</strong>, "
+    "then <strong>Clear my DM history</strong>."
+)
+
+
+def database_url(url: str) -> str | None:
+    if url.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://", "sqlite://", "postgresql://")):
+        return None
+    return "must be a sqlite+aiosqlite:/// or postgresql+asyncpg:// URL"
+
+
+@dataclass(frozen=True)
+class DirectMessageHistory:
+    """Opt-in storage of direct messages between signed-in members (docs/settings.md says what)."""
+
+    enabled: bool = setting(
+        "Enabled", False, "Store direct messages between signed-in members (JWT), so they can read them again later."
+    )
+    database_url: str = setting(
+        "DatabaseURL",
+        "sqlite+aiosqlite:///barertc.sqlite3",
+        "Where: a SQLite file (a relative path is beside this settings file) for one host, or "
+        "postgresql+asyncpg://user:password@host/database for several hosts.",
+        env="BARERTC_DATABASE_URL",
+        check=database_url,
+    )
+    retention_days: int = setting(
+        "RetentionDays",
+        90,
+        "Messages older than this many days are erased (checked at start-up and daily); 0 keeps them forever.",
+        check=zero_means_off,
+    )
+    disclaimer_message: str = setting(
+        "DisclaimerMessage",
+        DEFAULT_DISCLAIMER,
+        "Shown atop every DM thread whose messages are saved; HTML allowed (it is your own markup).",
+    )
+
+
 def known_version(version: int) -> str | None:
     return None if version <= CURRENT_VERSION else f"is {version}, newer than this server knows"
 
@@ -255,6 +296,9 @@ class Settings:
     session_secret: str = secret(
         "SessionSecret", "Signs the session cookie; generated on first run; share it between workers."
     )
+    admin_api_key: str = secret(
+        "AdminAPIKey", "The key your website's server sends to the admin API; generated on first run; keep it secret."
+    )
     jwt: JWTSettings = table(
         "JWT",
         JWTSettings,
@@ -274,6 +318,9 @@ class Settings:
     reactions: ReactionSettings = table("Reactions", ReactionSettings, "Emoji reactions to messages.")
     limits: Limits = table("Limits", Limits, "What one browser may send, and how long a slow one is waited for.")
     redis: RedisSettings = table("Redis", RedisSettings, "Several processes or hosts joined into one chat.")
+    direct_message_history: DirectMessageHistory = table(
+        "DirectMessageHistory", DirectMessageHistory, "Saved direct messages between members (off by default)."
+    )
     path: str = ""  # the file these came from; not a setting
 
     @property

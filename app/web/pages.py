@@ -63,6 +63,7 @@ async def index() -> ResponseReturnValue:
         members=members,
         rows=rows,
         flashes=get_flashed_messages(),
+        history_on=settings.direct_message_history.enabled and identity.signed_in,
     )
 
 

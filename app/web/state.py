@@ -3,7 +3,8 @@
 `create_app()` puts a `ChatState` in `app.extensions["barertc"]`; everything in `app/web/`
 reaches it through `chat_state()`, never through string keys of its own. It owns:
 
-- the room and its broker, the one Jinja environment, the pacing clock and the send watchdog;
+- the room and its broker, the DM history's store (when it is on), the one Jinja environment,
+  the pacing clock and the send watchdog;
 - the background tasks (`BackgroundTasks`): started when serving starts, cancelled and awaited
   when it stops; one that dies early is logged at once with its traceback;
 - the shutdown path, the same for every way the chat is run: when asked to stop (SIGTERM under
@@ -25,6 +26,7 @@ from quart import current_app
 from app.broker import Broker
 from app.chat.close_codes import Close
 from app.chat.room import Room
+from app.history import SqlHistory
 from app.settings import Settings
 from app.web.send_queue import PacingClock, Watchdog
 
@@ -92,9 +94,14 @@ class ChatState:
     stop_requested: asyncio.Event = field(default_factory=asyncio.Event)
     sockets_closed: asyncio.Event = field(default_factory=asyncio.Event)
     process_lock: IO[bytes] | None = None
+    history: SqlHistory | None = None  # saved DMs, with [DirectMessageHistory] Enabled
 
     async def start(self, stop_signal: Callable[[], Awaitable[None]] | None = None) -> None:
-        """Serving begins: join the room, start the watchdog and the stop watcher."""
+        """Serving begins: the DM history's schema brought up to date (if its database answers),
+        the room joined, the watchdog, the history's writer and the stop watcher started."""
+        if self.history is not None:
+            await self.history.start()
+            self.tasks.start("dm-history", self.history.run())
         await self.room.start()
         self.tasks.start("send-watchdog", self.watchdog.run())
         self.tasks.start("shutdown-watcher", self._close_on_stop(stop_signal), lasting=False)
@@ -133,6 +140,8 @@ class ChatState:
             await self.close_sockets()
         await self.tasks.stop()
         await self.room.close()
+        if self.history is not None:
+            await self.history.close()
 
 
 def chat_state() -> ChatState:

@@ -62,7 +62,9 @@ def test_defaults_round_trip(tmp_path: Path) -> None:
     """What a first run writes reads back as the declared defaults, help comments and all."""
     path = tmp_path / "settings.toml"
     settings = load_settings(path)
-    assert settings == replace(Settings(), session_secret=settings.session_secret, path=str(path))
+    assert settings == replace(
+        Settings(), session_secret=settings.session_secret, admin_api_key=settings.admin_api_key, path=str(path)
+    )
     text = path.read_text()
     assert "MaxFrameBytes = 65536 # Largest frame a browser may send on the socket, in bytes." in text
     assert "SendQueueFrames = 4096 #" in text
@@ -345,7 +347,9 @@ def test_the_example_has_an_empty_secret_and_loads_as_the_defaults(tmp_path: Pat
     path = tmp_path / "settings.toml"
     shutil.copy(ROOT / "settings.example.toml", path)
     settings = load_settings(path)
-    assert settings == replace(Settings(), session_secret=settings.session_secret, path=str(path))
+    assert settings == replace(
+        Settings(), session_secret=settings.session_secret, admin_api_key=settings.admin_api_key, path=str(path)
+    )
     assert len(settings.session_secret) >= 32
 
 

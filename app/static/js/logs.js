@@ -188,7 +188,7 @@ new MutationObserver((records) => {
 
 // --- switching logs --------------------------------------------------------------------
 
-function openThreadWith(username) {
+export function openThreadWith(username) {
   const channel = "@" + username;
   const existing = logs.querySelector(`.log[data-channel="${CSS.escape(channel)}"]`);
   // The click also sends a "thread" frame (hx-ws:send); the new log arrives from the server.
