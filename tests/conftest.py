@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.support import RedisServer, Server, running_server
+from tests.support import PostgresServer, RedisServer, Server, postgres_binaries, running_server
 
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 
@@ -53,6 +53,32 @@ def shared_redis(redis_server_binary: str, tmp_path_factory: pytest.TempPathFact
     redis = RedisServer(redis_server_binary, tmp_path_factory.mktemp("redis")).start()
     yield redis
     redis.stop()
+
+
+@pytest.fixture(scope="session")
+def postgres_bin() -> Path:
+    """Debian's PostgreSQL programs (the `postgresql` package; .ci/run installs it)."""
+    found = postgres_binaries()
+    need("PostgreSQL (/usr/lib/postgresql/*/bin/postgres)", found is not None)
+    assert found is not None
+    return found
+
+
+@pytest.fixture(scope="session")
+def shared_postgres(postgres_bin: Path) -> Iterator[PostgresServer]:
+    """One private PostgreSQL server for the test session; each test gets a database of its own."""
+    server = PostgresServer(postgres_bin).start()
+    yield server
+    server.remove()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A `DirectMessageHistory.DatabaseURL` for a new, empty database: the same tests run on both."""
+    if request.param == "sqlite":
+        return f"sqlite+aiosqlite:///{tmp_path / 'history.sqlite3'}"
+    server: PostgresServer = request.getfixturevalue("shared_postgres")
+    return server.new_database()
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

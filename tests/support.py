@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 import json
 import os
 import re
+import shutil
+import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
@@ -326,3 +330,85 @@ class ChatClient(Received):
             await self.ws.close()
         if self._reader is not None:
             await self._reader
+
+
+def postgres_binaries() -> Path | None:
+    """Debian's PostgreSQL server programs (package `postgresql`), the newest version installed."""
+    found = sorted(Path("/usr/lib/postgresql").glob("*/bin/postgres"), key=lambda path: int(path.parts[-3]))
+    return found[-1].parent if found else None
+
+
+class PostgresServer:
+    """A private PostgreSQL cluster on a free loopback port, in a folder of its own, fsync off.
+
+    PostgreSQL refuses to run as root: as root, the cluster belongs to the `postgres` user and
+    its programs run through `runuser`. Clients connect over TCP as `barertc`, trusted."""
+
+    USER = "barertc"
+
+    def __init__(self, binaries: Path) -> None:
+        self.binaries = binaries
+        self.port = free_port()
+        self.directory = Path(tempfile.mkdtemp(prefix="barertc-pg-"))
+        self.data = self.directory / "data"
+        self.process: subprocess.Popen[bytes] | None = None
+        self._databases = itertools.count(1)
+        if os.geteuid() == 0:
+            shutil.chown(self.directory, "postgres", "postgres")
+
+    def _as_owner(self, *command: str) -> list[str]:
+        return ["runuser", "-u", "postgres", "--", *command] if os.geteuid() == 0 else list(command)
+
+    def start(self) -> PostgresServer:
+        if not self.data.exists():
+            subprocess.run(
+                self._as_owner(
+                    str(self.binaries / "initdb"), "-D", str(self.data), "-U", self.USER,
+                    "--auth=trust", "-E", "UTF8", "--locale=C",
+                ),
+                check=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+            )  # fmt: skip
+        self.process = subprocess.Popen(
+            self._as_owner(
+                str(self.binaries / "postgres"), "-D", str(self.data), "-p", str(self.port),
+                "-c", "listen_addresses=127.0.0.1", "-c", "unix_socket_directories=",
+                "-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off",
+            ),
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )  # fmt: skip
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"postgres exited with {self.process.returncode}")
+            ready = subprocess.run(
+                [str(self.binaries / "pg_isready"), "-q", "-h", "127.0.0.1", "-p", str(self.port)], check=False
+            )
+            if ready.returncode == 0:
+                return self
+            time.sleep(0.1)
+        raise RuntimeError(f"postgres did not start on port {self.port}")
+
+    def stop(self) -> None:
+        """Stop the server (a fast shutdown: clients are disconnected); the cluster stays."""
+        if self.process is not None and self.process.poll() is None:
+            # the postmaster itself (runuser does not pass signals on): SIGINT is a fast shutdown
+            pid = int((self.data / "postmaster.pid").read_text().split()[0])
+            os.kill(pid, signal.SIGINT)
+            self.process.wait(timeout=30)
+        self.process = None
+
+    def remove(self) -> None:
+        self.stop()
+        shutil.rmtree(self.directory, ignore_errors=True)
+
+    def url(self, database: str = "postgres") -> str:
+        return f"postgresql+asyncpg://{self.USER}@127.0.0.1:{self.port}/{database}"
+
+    def new_database(self) -> str:
+        """A fresh, empty database; its URL."""
+        name = f"test_{os.getpid()}_{next(self._databases)}"
+        subprocess.run(
+            [str(self.binaries / "createdb"), "-h", "127.0.0.1", "-p", str(self.port), "-U", self.USER, name],
+            check=True,
+        )
+        return self.url(name)
