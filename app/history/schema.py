@@ -23,7 +23,7 @@ direct_messages = Table(
     Column("sender", Text, nullable=False),
     Column("text", Text, nullable=False),  # Markdown as typed; rendered when read
     Column("sent_at", BigInteger, nullable=False),  # epoch milliseconds
-    Index("ix_barertc_dm_conversation", "member_low", "member_high", "id"),
+    Index("ix_barertc_dm_conversation", "member_low", "member_high", "sent_at", "id"),
     Index("ix_barertc_dm_member_high", "member_high", "member_low"),
     Index("ix_barertc_dm_message_id", "message_id"),
     Index("ix_barertc_dm_sent_at", "sent_at"),

@@ -227,18 +227,21 @@ class SqlHistory:
     async def page(
         self, owner: str, other: str, *, before: int = 0, exclude: frozenset[str] = frozenset()
     ) -> HistoryPage:
+        """In the order they were sent (messages written late, after an outage, fall in place);
+        `before` is a row id, and the page is what was sent before that message."""
         conversation = _conversation(owner, other)
 
         async def read(connection: AsyncConnection) -> HistoryPage:
             query = select(dm).where(conversation)
             if before:
-                query = query.where(dm.c.id < before)
+                query = query.where(_sent_before(before))
             if exclude:
                 query = query.where(dm.c.message_id.not_in(exclude))
-            rows = (await connection.execute(query.order_by(dm.c.id.desc()).limit(MESSAGES_PER_PAGE))).all()
+            newest_first = query.order_by(dm.c.sent_at.desc(), dm.c.id.desc()).limit(MESSAGES_PER_PAGE)
+            rows = (await connection.execute(newest_first)).all()
             if not rows:
                 return HistoryPage((), 0)
-            older = select(func.count()).select_from(dm).where(conversation, dm.c.id < rows[-1].id)
+            older = select(func.count()).select_from(dm).where(conversation, _sent_before(rows[-1].id))
             remaining = (await connection.execute(older)).scalar_one()
             return HistoryPage(tuple(_message(row) for row in reversed(rows)), int(remaining))
 
@@ -246,13 +249,13 @@ class SqlHistory:
 
     async def partners(self, owner: str, sort: PartnerSort = "newest", page: int = 1) -> PartnerPage:
         both = union_all(
-            select(dm.c.member_high.label("partner"), dm.c.id).where(dm.c.member_low == owner),
-            select(dm.c.member_low.label("partner"), dm.c.id).where(dm.c.member_high == owner),
+            select(dm.c.member_high.label("partner"), dm.c.sent_at).where(dm.c.member_low == owner),
+            select(dm.c.member_low.label("partner"), dm.c.sent_at).where(dm.c.member_high == owner),
         ).subquery()
-        threads = select(both.c.partner, func.max(both.c.id).label("last")).group_by(both.c.partner).subquery()
+        threads = select(both.c.partner, func.max(both.c.sent_at).label("last")).group_by(both.c.partner).subquery()
         order: dict[PartnerSort, Sequence[ColumnElement[Any]]] = {
-            "newest": (threads.c.last.desc(),),
-            "oldest": (threads.c.last.asc(),),
+            "newest": (threads.c.last.desc(), threads.c.partner.asc()),
+            "oldest": (threads.c.last.asc(), threads.c.partner.asc()),
             "a-z": (func.lower(threads.c.partner).asc(), threads.c.partner.asc()),
             "z-a": (func.lower(threads.c.partner).desc(), threads.c.partner.desc()),
         }
@@ -308,6 +311,12 @@ class SqlHistory:
 def _conversation(owner: str, other: str) -> ColumnElement[bool]:
     low, high = sorted((owner, other))
     return and_(dm.c.member_low == low, dm.c.member_high == high)
+
+
+def _sent_before(row: int) -> ColumnElement[bool]:
+    """Sent before the message in row `row` (by time, then by row for the same millisecond)."""
+    sent = select(dm.c.sent_at).where(dm.c.id == row).scalar_subquery()
+    return or_(dm.c.sent_at < sent, and_(dm.c.sent_at == sent, dm.c.id < row))
 
 
 def _row_values(message: StoredMessage) -> dict[str, object]:

@@ -58,8 +58,9 @@ def part(frame: str, needle: str) -> str:
     return next(piece for piece in frame.split("<!--|-->") if needle in piece)
 
 
-async def member(server: Server, name: str) -> ChatClient:
-    return await ChatClient.join_with_token(server.url, token(name))
+async def member(server: Server | str, name: str) -> ChatClient:
+    """A member of the site, signed in with a token (on a server, or at a URL)."""
+    return await ChatClient.join_with_token(server if isinstance(server, str) else server.url, token(name))
 
 
 def api(server: Server, path: str, **body: Any) -> tuple[int, dict[str, Any]]:
@@ -102,7 +103,11 @@ async def test_members_dms_are_saved_and_come_back_when_the_thread_opens_again(c
     assert page.index("hello bob") < page.index("are you there?") < page.index("<strong>here</strong>")
     assert "The start of your saved conversation." in page
 
-    assert saved_texts(chat, bob_name, alice_name) == ["<p>yes, <strong>here</strong></p>", "<p>are you there?</p>", "<p>hello bob</p>"]
+    assert saved_texts(chat, bob_name, alice_name) == [
+        "<p>yes, <strong>here</strong></p>",
+        "<p>are you there?</p>",
+        "<p>hello bob</p>",
+    ]
     status, listed = api(chat, "usernames", JWTToken=token(bob_name), Sort="a-z", Page=1)
     assert status == 200 and listed == {"OK": True, "Usernames": [alice_name], "Count": 1, "Pages": 1}
 
@@ -192,7 +197,9 @@ async def test_partners_are_listed_and_a_member_clears_their_history(chat: Serve
 async def test_messages_past_the_retention_are_erased_at_start_up(database: str, tmp_path: Path) -> None:
     now = int(time.time() * 1000)
     async with running_store(database, retention_days=0) as store:
-        store.record(StoredMessage(message_id="m-old", sender="kim", recipient="lee", text="old", sent_at=now - 40 * DAY_MS))
+        store.record(
+            StoredMessage(message_id="m-old", sender="kim", recipient="lee", text="old", sent_at=now - 40 * DAY_MS)
+        )
         store.record(StoredMessage(message_id="m-new", sender="kim", recipient="lee", text="new", sent_at=now - DAY_MS))
         while store.waiting:
             await asyncio.sleep(0.02)

@@ -58,7 +58,9 @@ async def test_several_processes_starting_at_once_migrate_once_to_exactly_the_sc
         assert await current_revision(stores[0].engine) == head()
         async with stores[0].engine.connect() as connection:
             differences = await connection.run_sync(
-                lambda sync: compare_metadata(MigrationContext.configure(sync, opts={"version_table": VERSION_TABLE}), metadata)
+                lambda sync: compare_metadata(
+                    MigrationContext.configure(sync, opts={"version_table": VERSION_TABLE}), metadata
+                )
             )
         assert differences == []
     finally:
@@ -66,33 +68,35 @@ async def test_several_processes_starting_at_once_migrate_once_to_exactly_the_sc
             await store.close()
 
 
-async def test_a_conversation_is_stored_in_batches_and_paged_back_newest_first(database: str) -> None:
+async def test_a_conversation_is_stored_in_batches_and_paged_back_in_the_order_it_was_sent(database: str) -> None:
     async with running_store(database) as store:
+        store.record(dm(99, "bob", "alice", sent_at=int(time.time() * 1000) + 60_000))  # written first, sent last
         for n in range(45):
             store.record(dm(n, *(("alice", "bob") if n % 2 else ("bob", "alice"))))
         store.record(dm(100, "alice", "carol"))
         await written(store)
 
         newest = await store.page("alice", "bob")
-        assert [m.text for m in newest.messages] == [f"message {n}" for n in range(25, 45)]
-        assert newest.remaining == 25
-        assert newest.messages[-1].sender == "bob" and newest.messages[-1].recipient == "alice"  # 44 is even
+        assert [m.text for m in newest.messages] == [f"message {n}" for n in range(26, 45)] + ["message 99"]
+        assert newest.remaining == 26
+        assert newest.messages[-1].sender == "bob" and newest.messages[-1].recipient == "alice"
         older = await store.page("bob", "alice", before=newest.messages[0].row)  # either side reads it
-        assert [m.text for m in older.messages] == [f"message {n}" for n in range(5, 25)]
+        assert [m.text for m in older.messages] == [f"message {n}" for n in range(6, 26)]
         oldest = await store.page("alice", "bob", before=older.messages[0].row)
-        assert [m.text for m in oldest.messages] == [f"message {n}" for n in range(5)] and oldest.remaining == 0
+        assert [m.text for m in oldest.messages] == [f"message {n}" for n in range(6)] and oldest.remaining == 0
         assert [m.text for m in (await store.page("carol", "alice")).messages] == ["message 100"]
         assert (await store.page("bob", "carol")).messages == ()
 
-        without = await store.page("alice", "bob", exclude=frozenset({"m-test-44", "m-test-43"}))
-        assert without.messages[-1].text == "message 42"
+        without = await store.page("alice", "bob", exclude=frozenset({"m-test-99", "m-test-44"}))
+        assert without.messages[-1].text == "message 43"
 
 
 async def test_partners_are_listed_newest_oldest_and_by_name_nine_a_page(database: str) -> None:
     names = [f"{'Zed' if n == 3 else 'user'}{n:02d}" for n in range(11)]
+    base = int(time.time() * 1000)
     async with running_store(database) as store:
         for n, name in enumerate(names):
-            store.record(dm(n, "alice", name) if n % 2 else dm(n, name, "alice"))
+            store.record(dm(n, "alice", name, sent_at=base + n) if n % 2 else dm(n, name, "alice", sent_at=base + n))
         store.record(dm(50, "bob", "carol"))  # not alice's
         await written(store)
 

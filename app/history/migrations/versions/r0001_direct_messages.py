@@ -28,7 +28,9 @@ def upgrade() -> None:
         sa.Column("text", sa.Text(), nullable=False),
         sa.Column("sent_at", sa.BigInteger(), nullable=False),
     )
-    op.create_index("ix_barertc_dm_conversation", "barertc_direct_messages", ["member_low", "member_high", "id"])
+    op.create_index(
+        "ix_barertc_dm_conversation", "barertc_direct_messages", ["member_low", "member_high", "sent_at", "id"]
+    )
     op.create_index("ix_barertc_dm_member_high", "barertc_direct_messages", ["member_high", "member_low"])
     op.create_index("ix_barertc_dm_message_id", "barertc_direct_messages", ["message_id"])
     op.create_index("ix_barertc_dm_sent_at", "barertc_direct_messages", ["sent_at"])
