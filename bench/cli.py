@@ -13,10 +13,14 @@ from pathlib import Path
 
 from bench.client import Target
 from bench.crowd import Options
+from bench.dms import dm
 from bench.metrics import Meter, find_pid
 from bench.report import Row, median_row, table, write_json
-from bench.scenarios import SCENARIOS
+from bench.scenarios import SCENARIOS as CROWD_SCENARIOS
+from bench.scenarios import Scenario
 from bench.serve import fresh_server, serve
+
+SCENARIOS: dict[str, Scenario] = {**CROWD_SCENARIOS, "dm": dm}
 
 # Per-scenario defaults where the targets differ from the general ones.
 DEFAULTS: dict[str, dict[str, float]] = {
@@ -24,6 +28,7 @@ DEFAULTS: dict[str, dict[str, float]] = {
     "steady": {"n": 1000, "rate": 50.0, "messages": 200},
     "burst": {"n": 1000, "messages": 200},
     "slow": {"n": 200, "messages": 400, "size": 16000},
+    "dm": {"n": 200, "rate": 50.0, "messages": 1000},
 }
 
 
@@ -32,7 +37,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument(
         "scenario",
         choices=[*SCENARIOS, "serve"],
-        help="storm, steady, burst or slow; or serve: start a server with bench settings",
+        help="storm, steady, burst, slow or dm; or serve: start a server with bench settings",
     )
     parser.add_argument("--url", default="http://127.0.0.1:9000", help="the server (loopback)")
     parser.add_argument("--n", type=int, help="users (default 1000; slow: 200)")
@@ -58,6 +63,9 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     )
     parser.add_argument("--port", type=int, default=9000, help="serve: port to listen on")
     parser.add_argument("--settings", type=Path, help="serve: settings file (default: a temporary one)")
+    parser.add_argument(
+        "--history", action="store_true", help="serve and --fresh: with DM history on (SQLite beside the settings)"
+    )
     parser.add_argument("--quiet", action="store_true", help="no progress line")
     return parser.parse_args(argv)
 
@@ -105,7 +113,8 @@ async def run(args: argparse.Namespace) -> list[Row]:
     options = options_from(args)
     rows: list[Row] = []
     for index in range(1, args.repeat + 1):
-        async with fresh_server(options.target.port) if args.fresh else nullcontext() as started:
+        fresh = fresh_server(options.target.port, history=args.history) if args.fresh else nullcontext()
+        async with fresh as started:
             pid = args.pid or (started.pid if started else find_pid(options.target.port))
             if pid is None:
                 print("note: server PID not found; CPU and memory are not reported (give --pid)", file=sys.stderr)
@@ -122,7 +131,7 @@ def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     args = parse_args(argv)
     if args.scenario == "serve":
-        serve(args.port, args.settings)
+        serve(args.port, args.settings, history=args.history)
         return 0
     rows = asyncio.run(run(args))
     print(table(rows))

@@ -2,7 +2,9 @@
 
 Everything stays at its default except what the slow scenario's 16 KB messages need:
 `Limits.MaxMessageLength = 20000` (the frame carrying one is under the default 64 KiB
-`MaxFrameBytes`). The default rate limits stay: the bench uses enough senders instead.
+`MaxFrameBytes`), and JWT on (not strict) with the bench's own key, so that the dm scenario's
+users are members; `--history` turns DM history on (SQLite beside the settings file). The
+default rate limits stay: the bench uses enough senders instead.
 """
 
 from __future__ import annotations
@@ -17,25 +19,32 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 from app.settings import defaults_document
+from bench.dms import BENCH_JWT_SECRET
 
 BENCH_LIMITS: dict[str, int] = {"MaxMessageLength": 20000}
 
 
-def write_bench_settings(path: Path) -> Path:
+def write_bench_settings(path: Path, *, history: bool = False) -> Path:
+    """Bench settings; members may sign in with tokens signed by the bench (the dm scenario), and
+    `history` saves their DMs in a SQLite file beside the settings."""
     doc = defaults_document()
     doc["TURN"]["URLs"] = []
     for key, value in BENCH_LIMITS.items():
         doc["Limits"][key] = value
+    doc["JWT"]["Enabled"] = True
+    doc["JWT"]["Strict"] = False
+    doc["JWT"]["SecretKey"] = BENCH_JWT_SECRET
+    doc["DirectMessageHistory"]["Enabled"] = history
     path.write_text(doc.as_string(), encoding="utf-8")
     return path
 
 
-def serve(port: int, settings: Path | None) -> None:
+def serve(port: int, settings: Path | None, *, history: bool = False) -> None:
     """Replace this process with `python -m app` on 127.0.0.1:PORT (so --pid is the server)."""
     if settings is None:
         settings = Path(tempfile.mkdtemp(prefix="barertc-bench-")) / "settings.toml"
     if not settings.exists():
-        write_bench_settings(settings)
+        write_bench_settings(settings, history=history)
     print(f"bench server on http://127.0.0.1:{port} (settings {settings}, pid {os.getpid()})", file=sys.stderr)
     sys.stderr.flush()
     os.execv(
@@ -44,12 +53,21 @@ def serve(port: int, settings: Path | None) -> None:
 
 
 @asynccontextmanager
-async def fresh_server(port: int, startup: float = 30.0) -> AsyncIterator[asyncio.subprocess.Process]:
+async def fresh_server(
+    port: int, startup: float = 30.0, *, history: bool = False
+) -> AsyncIterator[asyncio.subprocess.Process]:
     """`python -m bench serve --port PORT` in a child process, until the block ends."""
     if await _answers(port):
         raise RuntimeError(f"port {port} is taken: --fresh starts its own server there")
     child = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bench", "serve", "--port", str(port), stderr=asyncio.subprocess.DEVNULL
+        sys.executable,
+        "-m",
+        "bench",
+        "serve",
+        "--port",
+        str(port),
+        *(["--history"] if history else []),
+        stderr=asyncio.subprocess.DEVNULL,
     )
     try:
         await _until_listening(port, child, startup)

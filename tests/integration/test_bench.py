@@ -15,6 +15,7 @@ import pytest
 from bench.cli import main as bench_main
 from bench.client import Target
 from bench.crowd import Options
+from bench.dms import BENCH_JWT_SECRET, dm
 from bench.metrics import Meter, find_pid
 from bench.report import median_row, table
 from bench.scenarios import burst, slow, steady, storm
@@ -114,3 +115,11 @@ def test_fresh_starts_a_server_for_each_run_and_stops_it(tmp_path: Path) -> None
     assert [run["delivered"] for run in runs] == [5, 5]
     assert all(isinstance(run["rss_connected_mb"], float) for run in runs)  # each run found its server
     assert find_pid(port) is None  # and stopped it
+
+
+async def test_dm_delivers_every_direct_message_twice_with_history_on(tmp_path: Path) -> None:
+    jwt_on = {"Enabled": True, "Strict": False, "SecretKey": BENCH_JWT_SECRET}
+    with running_server(tmp_path, JWT=jwt_on, DirectMessageHistory={"Enabled": True}) as server:
+        result = await dm(options(server, n=10, messages=30, rate=100.0), meter(server))
+    assert result["delivered"] == result["expected"] == 60
+    assert (tmp_path / "barertc.sqlite3").exists()
