@@ -38,9 +38,11 @@ def where(url: URL) -> str:
 
 
 def create_engine(url: URL) -> AsyncEngine:
-    """An engine whose connections are checked before use (a restarted server is no error)."""
+    """An engine for the database. PostgreSQL's connections are checked before use (a restarted
+    server is no error); a SQLite file has no server to lose, and the check would cost a trip
+    through aiosqlite's thread for every write."""
     if url.get_backend_name() == "sqlite":
-        engine = create_async_engine(url, pool_pre_ping=True, connect_args={"timeout": CONNECT_TIMEOUT_SECONDS})
+        engine = create_async_engine(url, connect_args={"timeout": CONNECT_TIMEOUT_SECONDS})
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         return engine
     return create_async_engine(

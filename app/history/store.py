@@ -44,7 +44,7 @@ T = TypeVar("T")
 
 BUFFER_MESSAGES = 10_000  # waiting to be written; past this, new ones are dropped (and counted)
 BATCH_MESSAGES = 500  # per transaction
-LINGER_SECONDS = 0.05  # after the first message of a quiet spell, wait this long to batch more
+LINGER_SECONDS = 0.25  # after the first message of a quiet spell, wait this long to batch more (bench dm)
 READ_SECONDS = 3.0  # a read or an erasure that takes longer counts as the database being away
 WRITE_SECONDS = 5.0
 START_SECONDS = 15.0  # the first migration, before serving; after that it is retried in the background
