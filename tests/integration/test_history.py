@@ -148,6 +148,19 @@ async def test_load_earlier_messages_pages_back_to_the_start(chat: Server) -> No
     assert "The start of your saved conversation." in earlier and "Load earlier messages" not in earlier
 
 
+async def test_a_dm_taken_back_is_erased_from_history_too(chat: Server) -> None:
+    kay_name, lou_name = names("kay", "lou")
+    kay, lou = await member(chat, kay_name), await member(chat, lou_name)
+    await kay.say("keep this", channel=f"@{lou_name}")
+    await kay.say("oops, not this", channel=f"@{lou_name}")
+    sent = await kay.wait_for(lambda t: "oops, not this" in t)
+    oops = sent.rsplit('data-id="', 1)[1].split('"', 1)[0]
+    await eventually(lambda: len(saved_texts(chat, lou_name, kay_name)) == 2)
+    await kay.send(action="takeback", id=oops)
+    await lou.wait_for(lambda t: f"m-{oops}" in t and "delete" in t)
+    await eventually(lambda: saved_texts(chat, lou_name, kay_name) == ["<p>keep this</p>"])
+
+
 async def test_guests_dms_are_never_saved(chat: Server) -> None:
     (gina_name,) = names("gina")
     gina = await member(chat, gina_name)

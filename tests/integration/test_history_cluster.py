@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from app.chat.history import BACK, UNAVAILABLE
+from app.chat.dm_history import BACK, UNAVAILABLE
 from app.chat.model import dom_key
 from tests.conftest import redis_settings
 from tests.integration.test_history import eventually, history_settings, member, saved_texts
@@ -46,6 +46,7 @@ async def test_a_dm_sent_through_one_process_is_in_the_history_another_shows(
     alice, bob = await member(one.url, "alice"), await member(two.url, "bob")
     await alice.say("sent through process one", channel="@bob")
     await bob.wait_for(lambda t: "sent through process one" in t)
+    await eventually(lambda: saved_texts(one, "alice", "bob"))  # written a moment later
     await alice.leave()
     alice = await member(two.url, "alice")  # back, on the other process
     await alice.send(action="thread", username="bob")
@@ -78,8 +79,9 @@ async def test_postgres_stopping_and_coming_back_while_two_members_dm(
         await person.wait_for(lambda t: BACK in t, timeout=30)
     await alice.say("after", channel="@bob")
     await bob.wait_for(lambda t: "after" in t)
-    saved = await eventually(lambda: len(saved_texts(two, "bob", "alice")) >= 3 and saved_texts(two, "bob", "alice"))
-    assert saved[0] == "<p>after</p>" and "<p>while it is down</p>" in saved  # kept while it was down
+    saved = await eventually(lambda: len(texts := saved_texts(two, "bob", "alice")) == 4 and texts)
+    # newest first; what was sent while PostgreSQL was down was kept, and saved when it came back
+    assert saved == ["<p>after</p>", "<p>still here</p>", "<p>while it is down</p>", "<p>before</p>"]
     for server in (one, two):
         assert server.process is not None and server.process.poll() is None
         assert "Traceback" not in server.log()
