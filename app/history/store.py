@@ -6,7 +6,8 @@ the buffer in batches (one transaction each). When the database fails, the write
 buffer, marks history unavailable (listeners are told, so the two people are), and retries
 with backoff; a full buffer drops new messages, counted and logged. Live chat never waits for
 any of it. Reads and erasures run on the caller's task with a time limit and raise
-`HistoryUnavailable` when the database does not answer.
+`HistoryUnavailable` when the database does not answer; a read first writes what is buffered,
+so this process's own recent DMs are always in what it reads.
 """
 
 from __future__ import annotations
@@ -296,10 +297,15 @@ class SqlHistory:
         return int(erased) + unsaved
 
     async def _read(self, work: Callable[[AsyncConnection], Awaitable[T]]) -> T:
+        """Run a read, after writing what this process has buffered: someone who reloads right
+        after a DM finds it in the history, though the writer had not batched it yet."""
         self._ready()
         try:
-            async with asyncio.timeout(READ_SECONDS), self.engine.connect() as connection:
-                return await work(connection)
+            async with asyncio.timeout(READ_SECONDS):
+                if self._pending and self._available:
+                    await self._flush()
+                async with self.engine.connect() as connection:
+                    return await work(connection)
         except DATABASE_ERRORS as error:
             raise HistoryUnavailable(str(error)) from error
 

@@ -91,6 +91,15 @@ async def test_a_conversation_is_stored_in_batches_and_paged_back_in_the_order_i
         assert without.messages[-1].text == "message 43"
 
 
+async def test_a_read_right_after_a_dm_finds_it_though_the_writer_had_not_batched_it(database: str) -> None:
+    async with running_store(database) as store:
+        store.record(dm(1, "alice", "bob"))
+        assert store.waiting == 1  # recorded, not written: the writer lingers to batch more
+        page = await store.page("bob", "alice")
+        assert [message.text for message in page.messages] == ["message 1"]
+        assert (await store.partners("alice")).usernames == ("bob",)
+
+
 async def test_partners_are_listed_newest_oldest_and_by_name_nine_a_page(database: str) -> None:
     names = [f"{'Zed' if n == 3 else 'user'}{n:02d}" for n in range(11)]
     base = int(time.time() * 1000)
