@@ -17,6 +17,7 @@ from urllib.parse import urljoin, urlsplit
 import jwt
 
 from app.chat.model import Identity
+from app.chat.names import has_visible_letter, invisible_characters, reserved
 from app.settings import Settings
 
 ALGORITHMS = ["HS256"]
@@ -54,14 +55,16 @@ def check_guest_name(raw: str, settings: Settings) -> str:
     limit = settings.limits.max_username_length
     if len(name) > limit:
         raise SignInError(f"That username is too long: at most {limit} characters, please.")
-    if _unprintable(raw):
+    if _unprintable(raw) or invisible_characters(name):
         raise SignInError(
             "That username has characters that cannot be shown; please use letters, digits and ordinary punctuation."
         )
+    if not has_visible_letter(name):
+        raise SignInError("A username needs at least one letter or digit that people can see.")
     if name[0] in "@/#":
         raise SignInError(f"A username cannot start with {name[0]}.")
-    if name.casefold() in ("chatserver", "server", "admin"):
-        raise SignInError("That username is reserved; please choose another.")
+    if reserved(name):
+        raise SignInError("That username is reserved (or looks like one that is); please choose another.")
     return name
 
 

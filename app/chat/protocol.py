@@ -3,7 +3,14 @@
 `parse_frame` turns one socket frame into a typed frame (`chat/frames.py`) in one pass of
 msgspec, or raises `FrameError` whose message is shown to the sender alone: not JSON, not an
 object, an unknown action, a missing field or one of the wrong type, a frame over the size
-limit. `RateLimiter` is the token bucket the socket keeps per connection.
+limit, text with a broken character. `RateLimiter` is the token bucket the socket keeps per
+connection.
+
+A broken character is a lone UTF-16 surrogate: JSON can spell one (`"\\ud800"`), Python can hold
+one in a str, but no UTF-8 text can, so the Markdown renderer, the templates and the socket would
+fail on it further in. msgspec refuses the escape itself (as malformed JSON) and cannot encode a
+str holding one; either way the sender is told which it was. Should a msgspec release accept the
+escape, the decoded strings are checked too (only when the frame spells a surrogate at all).
 """
 
 from __future__ import annotations
@@ -19,6 +26,8 @@ from app.chat.frames import INBOUND, Frame, Inbound
 _decoder = msgspec.json.Decoder(Inbound)
 _AT = re.compile(r" - at `\$\.([A-Za-z_]+)`$")
 _MISSING = re.compile(r"^Object missing required field `([A-Za-z_]+)`$")
+_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
+BROKEN_CHARACTER = "That had a broken character in it (a lone UTF-16 surrogate, which is not text); it was not sent."
 
 
 class FrameError(Exception):
@@ -30,16 +39,46 @@ def parse_frame(raw: str | bytes, *, max_bytes: int) -> Inbound:
     if len(raw) > max_bytes:
         raise FrameError(f"That was too large to send ({len(raw)} bytes; the limit is {max_bytes}).")
     try:
-        return _decoder.decode(raw)
+        frame = _decoder.decode(raw)
     except msgspec.ValidationError as error:  # JSON, but not a frame (a subclass of DecodeError)
         raise FrameError(_refusal(raw, str(error))) from None
     except msgspec.DecodeError:
+        if _spells_surrogate(raw):
+            raise FrameError(BROKEN_CHARACTER) from None
         raise FrameError("The server could not read that (it was not JSON).") from None
+    except UnicodeError:  # a str holding a surrogate itself: it cannot be UTF-8
+        raise FrameError(BROKEN_CHARACTER) from None
+    if _spells_surrogate(raw) and not _all_text(msgspec.structs.astuple(frame)):
+        raise FrameError(BROKEN_CHARACTER)
+    return frame
+
+
+def _spells_surrogate(raw: str | bytes) -> bool:
+    data = raw.encode("utf-8", "surrogatepass") if isinstance(raw, str) else raw
+    return _SURROGATE_ESCAPE.search(data) is not None
+
+
+def _all_text(value: object) -> bool:
+    """No string anywhere in `value` holds a lone surrogate."""
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return False
+        return True
+    if isinstance(value, dict):
+        return all(_all_text(key) and _all_text(item) for key, item in value.items())
+    if isinstance(value, list | tuple):
+        return all(_all_text(item) for item in value)
+    return True
 
 
 def _refusal(raw: str | bytes, problem: str) -> str:
     """The sender's words for a JSON value that is not a valid frame."""
-    data = msgspec.json.decode(raw)
+    try:
+        data = msgspec.json.decode(raw)
+    except msgspec.DecodeError:  # the typed pass stopped at the wrong type before reaching bad JSON
+        return "The server could not read that (it was not JSON)."
     if not isinstance(data, dict):
         return "The server could not read that (expected a JSON object)."
     action = data.get("action")

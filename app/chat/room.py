@@ -50,6 +50,7 @@ from app.chat.frames import (
 from app.chat.history import History
 from app.chat.markdown import Rendered, render_message
 from app.chat.model import Member
+from app.chat.names import look_alike, look_alike_keys
 from app.chat.outlet import Delivery, Outlet
 from app.chat.ports import EventBus, MessageHistory, MessageStore, Registry
 from app.chat.posts import DIRECT_RING, LatestVersions
@@ -93,6 +94,7 @@ class Room:
         self.emoji = emoji or EmojiTable(extra=settings.reactions.emoji)
         self.roster: dict[str, Member] = {}
         self._sorted: list[tuple[str, str]] = []  # (casefolded, name) in display order
+        self._alike: dict[str, set[str]] = {}  # each look-alike key -> the names present that have it
         self._rows: dict[str, str] = {}  # each member's who-list row, rendered once per change
         self.delivery = Delivery()
         self.outlets = self.delivery.outlets  # this process's connections in the room, by username
@@ -168,11 +170,8 @@ class Room:
             )
             return False
         member = Member.from_identity(identity, since=time.time(), process=self.bus.process_id, conn=outlet.conn_id)
-        if not identity.signed_in and self._site_member_spelled_like(identity.name):
-            outlet.close(
-                Close.NAME_TAKEN,
-                f"A member of the site is here as {identity.name}. Please sign in again with another name.",
-            )
+        if not identity.signed_in and (other := self._look_alike_present(identity.name)) is not None:
+            outlet.close(Close.NAME_TAKEN, self._look_alike_refusal(identity.name, other))
             return False
         holder = self.roster.get(identity.name)
         same_person = holder is not None and (identity.signed_in or holder.sid == identity.sid)
@@ -191,14 +190,39 @@ class Room:
             member = member.with_changes(op=holder.op or member.op) if holder.sid == member.sid else member
         self.outlets[identity.name] = outlet
         self._echo[outlet.conn_id] = await self.history.for_newcomer()
+        if identity.signed_in:
+            await self._displace_look_alike_guests(identity.name)
         await self.bus.publish(Joined(member) if holder is None else Updated(member))
         if holder is not None:
             self._send_initial(outlet)
         return True
 
     async def banned_until(self, name: str) -> float | None:
-        """When the ban on `name` ends (epoch seconds), or None if it is not banned."""
-        return (await self.registry.bans()).get(name.casefold())
+        """When the ban on `name`, or on a name that looks like it, ends (epoch seconds); None
+        if there is none."""
+        ends = [until for banned, until in (await self.registry.bans()).items() if look_alike(banned, name)]
+        return max(ends) if ends else None
+
+    def _look_alike_refusal(self, name: str, other: Member) -> str:
+        if other.signed_in:
+            return f"A member of the site is here as {other.name}. Please sign in again with another name."
+        return f"Someone here is already called {other.name}, which looks like {name}. Please sign in again."
+
+    def _look_alike_present(self, name: str) -> Member | None:
+        """Someone present under another name that looks like `name` (the same name is the
+        registry's to settle: a second tab of one person replaces the first)."""
+        for other in self._names_like(name):
+            if other != name:
+                return self.roster[other]
+        return None
+
+    async def _displace_look_alike_guests(self, name: str) -> None:
+        """A site member arrived: guests under names that look like theirs make way."""
+        for other in self._names_like(name):
+            guest = self.roster[other]
+            if other != name and not guest.signed_in:
+                reason = f"A member of the site signed in as {name}, which looks like your name."
+                await self.bus.publish(Disconnect(other, Close.REPLACED, reason, guest.conn))
 
     async def leave(self, outlet: Outlet) -> None:
         name = outlet.identity.name
@@ -332,7 +356,11 @@ class Room:
         await self.registry.ban(name, until)
 
     async def unban(self, name: str) -> bool:
-        return await self.registry.unban(name)
+        """Lift the bans on `name` and on names that look like it."""
+        lifted = False
+        for banned in [banned for banned in await self.registry.bans() if look_alike(banned, name)]:
+            lifted = await self.registry.unban(banned) or lifted
+        return lifted
 
     async def bans(self) -> dict[str, float]:
         return await self.registry.bans()
@@ -421,13 +449,20 @@ class Room:
         """Add or replace a member; returns the member now listed after them."""
         if member.name not in self.roster:
             bisect.insort(self._sorted, (member.name.casefold(), member.name))
+            for key in look_alike_keys(member.name):
+                self._alike.setdefault(key, set()).add(member.name)
         self.roster[member.name] = member
         self._rows[member.name] = self.render.who_row(member)
         index = bisect.bisect_right(self._sorted, (member.name.casefold(), member.name))
         return self.roster[self._sorted[index][1]] if index < len(self._sorted) else None
 
     def _roster_drop(self, name: str) -> None:
-        self.roster.pop(name, None)
+        if self.roster.pop(name, None) is not None:
+            for key in look_alike_keys(name):
+                names = self._alike.get(key, set())
+                names.discard(name)
+                if not names:
+                    self._alike.pop(key, None)
         self._rows.pop(name, None)
         index = bisect.bisect_left(self._sorted, (name.casefold(), name))
         if index < len(self._sorted) and self._sorted[index][1] == name:
@@ -458,6 +493,13 @@ class Room:
         """Everyone present, in display order."""
         return [self.roster[name] for _, name in self._sorted]
 
+    def _names_like(self, name: str) -> list[str]:
+        """The names present that look like `name` (itself included, if present)."""
+        found: set[str] = set()
+        for key in look_alike_keys(name):
+            found.update(self._alike.get(key, ()))
+        return sorted(found)
+
     def _names_folded_as(self, folded: str) -> list[str]:
         """The names present that casefold to `folded` (a look-up in the sorted list, not a scan)."""
         index = bisect.bisect_left(self._sorted, (folded, ""))
@@ -467,10 +509,6 @@ class Room:
             index += 1
         return names
 
-    def _site_member_spelled_like(self, name: str) -> bool:
-        """A signed-in member present under `name` in another letter case."""
-        return any(other != name and self.roster[other].signed_in for other in self._names_folded_as(name.casefold()))
-
     def present_name(self, typed: str) -> str | None:
         """The name of someone present that `typed` spells (exactly, else in another letter case)."""
         if typed in self.roster:
@@ -479,10 +517,10 @@ class Room:
         return names[0] if names else None
 
     def unique_name(self, wanted: str) -> str:
-        """`wanted`, or `wanted2`, `wanted3`... whichever nobody present is using."""
-        if not self._names_folded_as(wanted.casefold()):
+        """`wanted`, or `wanted2`, `wanted3`... whichever looks like nobody's name here."""
+        if not self._names_like(wanted):
             return wanted
         number = 2
-        while self._names_folded_as(f"{wanted}{number}".casefold()):
+        while self._names_like(f"{wanted}{number}"):
             number += 1
         return f"{wanted}{number}"

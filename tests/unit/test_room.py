@@ -143,5 +143,5 @@ async def test_a_guest_cannot_enter_as_a_signed_in_member_spelled_another_way(ro
     assert await room.enter(member)
     guest = Inbox("carol")
     assert not await room.enter(guest)
-    assert guest.closed is not None and "A member of the site is here as carol" in guest.closed[1]
+    assert guest.closed is not None and "A member of the site is here as Carol" in guest.closed[1]
     assert await room.enter(Inbox("carola"))
