@@ -122,6 +122,8 @@ class RedisBroker:
         if self._client is not None:
             with contextlib.suppress(RedisError, OSError, TimeoutError):
                 await asyncio.wait_for(self._client.aclose(), STOP_TIMEOUT)
+                # A client given its pool leaves the pool's connections open: close them too.
+                await asyncio.wait_for(self._client.connection_pool.disconnect(), STOP_TIMEOUT)
         self.presence.handler = None
 
     async def _retire(self) -> None:

@@ -100,7 +100,13 @@ class Room:
         self.outlets = self.delivery.outlets  # this process's connections in the room, by username
         self.connections: dict[str, Outlet] = {}  # every local connection, by connection id
         self._echo: dict[str, list[str]] = {}  # connection id -> recent messages, until it is in
-        self.signals = SignalRelay(self.roster, bus.publish, self.connections)
+        # A site member who left: the local connections whose thread with them stays on screen,
+        # to carry on if they come back, or to be closed if a guest takes the name (until then,
+        # or until those connections go).
+        self._departed: dict[str, set[str]] = {}
+        self.signals = SignalRelay(
+            self.roster, bus.publish, self.connections, rings_per_minute=settings.limits.rings_per_minute
+        )
         self.webcams = Webcams(self)
         self.history = History(settings, messages, self.render)
         self.saved_dms = DirectHistory(
@@ -232,6 +238,10 @@ class Room:
             del self.outlets[name]
         await self.signals.forget(outlet)
         self.saved_dms.forget(outlet)
+        for other in [other for other, conns in self._departed.items() if outlet.conn_id in conns]:
+            self._departed[other].discard(outlet.conn_id)
+            if not self._departed[other]:
+                del self._departed[other]
         if await self.registry.release(name, outlet.conn_id):
             await self.bus.publish(Left(name, outlet.conn_id))
 
@@ -404,6 +414,7 @@ class Room:
         row = self.render.who_insert(self._rows[member.name], before) + self.render.who_count(len(self.roster))
         presence = self.render.presence(self.settings.default_channel, member.name, joined=True)
         self.broadcast(row + presence, skip=member.name)
+        self._reopen_departed_threads(member)
         outlet = self.outlets.get(member.name)
         if outlet is not None and outlet.conn_id == member.conn:
             self._send_initial(outlet)
@@ -437,11 +448,21 @@ class Room:
         gone = self.render.server_line(self.render.thread_log(name), f"{name} has left the room.")
         for outlet in self.outlets.values():
             if name in outlet.threads:
-                if member.signed_in:
+                if member.signed_in:  # the thread stays on screen (and in `threads`), in case they come back
                     outlet.send_html(gone)
+                    self._departed.setdefault(name, set()).add(outlet.conn_id)
                 else:
                     outlet.threads.discard(name)
                     outlet.send_html(closed)
+
+    def _reopen_departed_threads(self, member: Member) -> None:
+        """Someone arrived under the name of a site member who left: the same member carries on
+        in the thread still on screen; anyone else (a guest) does not inherit it: it closes."""
+        for conn in self._departed.pop(member.name, set()):
+            outlet = self.connections.get(conn)
+            if outlet is not None and not member.signed_in and member.name in outlet.threads:
+                outlet.threads.discard(member.name)
+                outlet.send_html(self.render.thread_close(member.name))
 
     # --- the roster mirror --------------------------------------------------------
 
@@ -480,6 +501,8 @@ class Room:
             "outlets": len(self.outlets),
             "connections": len(self.connections),
             "signal links": self.signals.connection_count(),
+            "look-alike keys": len(self._alike),
+            "departed threads": len(self._departed),
             "history pending": len(self._echo),
             "typing": self.typing.table_size(),
             **self.saved_dms.table_sizes(),

@@ -13,18 +13,23 @@ Who may watch whom is asked of chat/webcam_rules.py: on `open`, and again for ev
 this process's connections whenever someone's state changes (`recheck`). A link the rules no
 longer allow (the camera went off, mutual cameras required and the viewer's camera stopped)
 is ended here on the server: each side's page gets a `hangup`, whatever its own page does.
+
+Each `open` makes the broadcaster's browser build a peer connection, so a viewer may have one
+`open` pending (not answered yet) per broadcaster, and rings to one broadcaster are rate-limited
+per viewer (`Limits.RingsPerMinute`).
 """
 
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any, Protocol
 
 from app.chat.events import Event, Signal
 from app.chat.frames import HangUp, IceCandidate, NotWatching, OpenFeed, SessionDescription, SignalFrame, Watching
 from app.chat.model import Identity, Member
-from app.chat.protocol import FrameError
+from app.chat.protocol import FrameError, RateLimiter
 from app.chat.webcam_rules import refusal
 
 # What each frame becomes for its recipient.
@@ -46,6 +51,7 @@ PAGE_REASONS = ("stopped", "failed")
 REFUSED = "refused"
 # Frames from the server about the recipient's own camera or someone's invitation: no link.
 UNLINKED = ("cut", "invited")
+PENDING_SECONDS = 20.0  # an `open` unanswered this long no longer counts as pending
 
 Link = tuple[str, str]  # (broadcaster, viewer)
 
@@ -66,11 +72,16 @@ class SignalRelay:
         roster: Mapping[str, Member],
         publish: Callable[[Event], Awaitable[None]],
         connections: Mapping[str, Peer] | None = None,
+        *,
+        rings_per_minute: float = 6.0,
     ) -> None:
         self._roster = roster
         self._publish = publish
         self._connections: Mapping[str, Peer] = connections if connections is not None else {}
+        self._rings_per_minute = rings_per_minute
         self._links: dict[str, set[Link]] = {}  # by connection id
+        self._pending: dict[str, dict[Link, float]] = {}  # by viewer's connection id: open sent, when
+        self._ring_limits: dict[str, dict[str, RateLimiter]] = {}  # by viewer's connection id, then target
 
     async def relay(self, peer: Peer, frame: SignalFrame) -> None:
         """Check a signalling frame from `peer` and pass it on to the user it names."""
@@ -87,6 +98,7 @@ class SignalRelay:
         links = self._links.setdefault(peer.conn_id, set())
         if isinstance(frame, OpenFeed):
             self._check_open(peer, target)
+            self._ring(peer, frame, link)
             links.add(link)
         elif link not in links:
             if isinstance(frame, HangUp | NotWatching):
@@ -95,7 +107,32 @@ class SignalRelay:
         data = {"signal": SIGNALS[type(frame)], "username": sender, "feed": feed, **_payload(frame)}
         if isinstance(frame, HangUp):
             links.discard(link)
+            self._answered(peer.conn_id, link)
         await self._publish(Signal(target, _encode(data), sender=sender, kind=data["signal"], feed=feed))
+
+    def _ring(self, peer: Peer, frame: OpenFeed, link: Link) -> None:
+        """Let this `open` ring, or refuse it: one pending per broadcaster, and a rate per viewer."""
+        target = frame.username
+        pending = self._pending.setdefault(peer.conn_id, {})
+        now = time.monotonic()
+        if now - pending.get(link, -PENDING_SECONDS) < PENDING_SECONDS:
+            raise FrameError(f"You already asked {target} for their camera; it opens once they answer.")
+        limits = self._ring_limits.setdefault(peer.conn_id, {})
+        limit = limits.get(target)
+        if limit is None:
+            burst = max(1, min(3, int(self._rings_per_minute)))
+            limit = limits[target] = RateLimiter(self._rings_per_minute / 60, burst)
+        if not limit.allow():
+            _close_waiting_panel(peer, target)
+            raise FrameError(f"You have asked {target} for their camera too often; wait a minute, then try again.")
+        pending[link] = now
+
+    def _answered(self, conn_id: str, link: Link) -> None:
+        pending = self._pending.get(conn_id)
+        if pending is not None:
+            pending.pop(link, None)
+            if not pending:
+                del self._pending[conn_id]
 
     def deliver(self, peer: Peer | None, signal: Signal) -> None:
         """Hand a relayed frame to its recipient's connection, if it has that link."""
@@ -112,11 +149,15 @@ class SignalRelay:
             return
         elif signal.kind == "hangup":
             links.discard(link)
+        if signal.kind in ("sdp", "hangup") and signal.sender == signal.feed:
+            self._answered(peer.conn_id, link)  # the broadcaster answered (or ended) this viewer's open
         peer.send_data(signal.data)
 
     async def forget(self, peer: Peer) -> None:
         """`peer` is leaving: hang up every link it had, so the other sides close their feeds."""
         name = peer.identity.name
+        self._pending.pop(peer.conn_id, None)
+        self._ring_limits.pop(peer.conn_id, None)
         for feed, viewer in self._links.pop(peer.conn_id, set()):
             other = viewer if feed == name else feed
             if other in self._roster:
@@ -133,6 +174,7 @@ class SignalRelay:
                 if broadcaster is None or watcher is None or refusal(broadcaster, watcher) is None:
                     continue  # someone absent is handled by their leaving
                 links.discard((feed, viewer))
+                self._answered(conn_id, (feed, viewer))
                 if peer is not None:
                     other = viewer if peer.identity.name == feed else feed
                     peer.send_data(_encode({"signal": "hangup", "username": other, "feed": feed, "reason": REFUSED}))
@@ -152,8 +194,9 @@ class SignalRelay:
         return set(self._links.get(peer.conn_id, set()))
 
     def connection_count(self) -> int:
-        """Connections with a table of links here (for tests and diagnostics)."""
-        return len(self._links)
+        """Connections the relay keeps anything for: links, a pending ring, ring limits (for
+        tests and diagnostics; 0 once everyone has left)."""
+        return len(self._links.keys() | self._pending.keys() | self._ring_limits.keys())
 
     def _check_open(self, peer: Peer, target: str) -> None:
         """Refuse an `open` the rules do not allow, with their reason."""

@@ -116,6 +116,13 @@ class Limits:
     frame_burst: int = setting(
         "FrameBurst", 120, "Frames of any kind a socket may send in a quick burst.", check=positive
     )
+    rings_per_minute: float = setting(
+        "RingsPerMinute",
+        6.0,
+        "Times a viewer may ask one broadcaster for their camera per minute (a few at once); "
+        "each ask makes the broadcaster's browser start a new connection.",
+        check=positive,
+    )
     send_queue_frames: int = setting(
         "SendQueueFrames",
         4096,

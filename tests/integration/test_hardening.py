@@ -115,3 +115,102 @@ async def test_a_lone_surrogate_is_refused_in_words_without_a_traceback(server: 
     await asyncio.sleep(0.2)
     assert "Traceback" not in server.log()
     await alice.leave()
+
+
+# --- webcams: a ring flood, and links that outlive the camera -------------------------------
+
+OFFER = {"type": "offer", "sdp": "v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\ns=-\r\n"}
+ANSWER = {"type": "answer", "sdp": "v=0\r\no=- 3 4 IN IP4 127.0.0.1\r\ns=-\r\n"}
+CANDIDATE = {"candidate": "candidate:1 1 udp 2122260223 127.0.0.1 50000 typ host", "sdpMid": "0"}
+
+
+def signals(client: ChatClient, kind: str) -> list[dict[str, object]]:
+    found = [json.loads(frame) for frame in client.frames if frame.startswith("{")]
+    return [frame for frame in found if frame["signal"] == kind]
+
+
+async def broadcasting(server: Server, name: str) -> ChatClient:
+    client = await ChatClient.join(server.url, name)
+    await client.send(action="me", camera="on")
+    await client.wait_for(lambda text: f'aria-label="Watch {name}"' in text)
+    return client
+
+
+async def test_a_ring_flood_rings_once_and_the_flooder_is_told(server: Server) -> None:
+    star = await broadcasting(server, "star")
+    flooder = await ChatClient.join(server.url, "flooder")
+    for _ in range(200):
+        await flooder.send(action="open", username="star")
+    await notice(flooder, "You already asked star for their camera")
+    await flooder.quiet(0.5)
+    assert len(signals(star, "ring")) == 1
+    # Answered, the link may be opened again, a few times, then the rate limit speaks.
+    await star.send(action="sdp", username="flooder", feed="star", description=OFFER)
+    await flooder.wait_for(lambda text: '"signal":"sdp"' in text)
+    for _ in range(5):
+        await flooder.send(action="open", username="star")
+        await flooder.send(action="hangup", username="star", feed="star")
+    await notice(flooder, "You have asked star for their camera too often")
+    await flooder.quiet(0.3)
+    assert len(signals(star, "ring")) <= 3
+    for client in (star, flooder):
+        await client.leave()
+
+
+async def test_camera_off_ends_every_link_it_was_sending_on(server: Server) -> None:
+    star = await broadcasting(server, "star2")
+    viewer = await ChatClient.join(server.url, "viewer2")
+    await viewer.send(action="open", username="star2")
+    await star.wait_for(lambda text: '"signal":"ring"' in text)
+    await star.send(action="sdp", username="viewer2", feed="star2", description=OFFER)
+    await viewer.wait_for(lambda text: '"signal":"sdp"' in text)
+    await star.send(action="me", camera="off")
+    hangup = await viewer.wait_for(lambda text: '"signal":"hangup"' in text)
+    assert json.loads(hangup) | {"reason": "refused"} == {
+        "signal": "hangup",
+        "username": "star2",
+        "feed": "star2",
+        "reason": "refused",
+    }
+    heard = len(star.frames)
+    await viewer.send(action="sdp", username="star2", feed="star2", description=ANSWER)
+    await notice(viewer, "You have no video connection with star2")
+    await viewer.send(action="candidate", username="star2", feed="star2", candidate=CANDIDATE)
+    await viewer.send(action="watch", username="star2")
+    await star.send(action="candidate", username="viewer2", feed="star2", candidate=CANDIDATE)
+    await notice(star, "You have no video connection with viewer2")
+    await viewer.quiet(0.3)
+    assert not [frame for frame in star.frames[heard:] if frame.startswith("{")]
+    for client in (star, viewer):
+        await client.leave()
+
+
+# --- DM threads of site members who leave -----------------------------------------------------
+
+
+async def test_a_guest_taking_a_departed_members_name_does_not_inherit_their_thread(server: Server) -> None:
+    bob = await ChatClient.join(server.url, "bob3")
+    carol = await ChatClient.join_with_token(server.url, token("carol3"))
+    await carol.say("hi bob", channel="@bob3")
+    await bob.wait_for(lambda t: 'id="log-dm-' + dom_key("carol3") in t)
+    await carol.leave()
+    await bob.wait_for(lambda t: "carol3 has left the room" in t)
+    # The same member comes back: the conversation carries on in the thread on screen.
+    carol = await ChatClient.join_with_token(server.url, token("carol3"))
+    since = len(bob.frames)
+    await carol.say("back again", channel="@bob3")
+    again = await bob.wait_for(lambda t: "back again" in t, since=since)
+    assert f"beforeend:#log-dm-{dom_key('carol3')}" in again and "dm-list" not in again
+    await carol.leave()
+    await bob.wait_for(lambda t: "carol3 has left the room" in t, since=since)
+    # A guest takes the name: the old thread closes, and their DM opens a new one.
+    since = len(bob.frames)
+    guest = await ChatClient.join(server.url, "carol3")
+    assert guest.name == "carol3"
+    closed = await bob.wait_for(lambda t: f'id="dm-tab-{dom_key("carol3")}" hx-swap-oob="delete"' in t, since=since)
+    assert closed
+    await guest.say("i am carol, honest", channel="@bob3")
+    fresh = await bob.wait_for(lambda t: "i am carol, honest" in t, since=since)
+    assert "beforeend:#dm-list" in fresh
+    for client in (bob, guest):
+        await client.leave()
