@@ -16,6 +16,7 @@ from app.assets import STATIC, install_asset_helper
 from app.auth import weak_key_warning
 from app.broker import broker_for
 from app.chat.emoji import EmojiTable
+from app.chat.model import SESSION_LIFETIME_SECONDS
 from app.chat.render import template_environment
 from app.chat.room import Room
 from app.gc_policy import tune_for_serving
@@ -23,6 +24,7 @@ from app.history import history_for
 from app.serving import SecondProcess, claim_single_process, single_room_problem, stop_on_sigterm, this_worker
 from app.serving import wait_for_shutdown as hypercorn_shutdown
 from app.settings import Settings, load_settings
+from app.web.security import install_security
 from app.web.send_queue import PacingClock
 from app.web.state import EXTENSION, ChatState
 
@@ -59,13 +61,14 @@ def create_app(settings: Settings | None = None) -> Quart:
         SESSION_COOKIE_NAME="barertc_session",
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_HTTPONLY=True,
-        PERMANENT_SESSION_LIFETIME=timedelta(hours=12),
+        PERMANENT_SESSION_LIFETIME=timedelta(seconds=SESSION_LIFETIME_SECONDS),
         SEND_FILE_MAX_AGE_DEFAULT=None,
     )
     templates = template_environment()
     templates.globals["settings"] = settings
     install_asset_helper(app, templates)
     saved_dms = history_for(settings)
+    install_security(app, settings)
     state = ChatState(
         settings=settings,
         broker=broker,

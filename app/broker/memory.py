@@ -11,6 +11,8 @@ from app.chat.model import Member
 from app.chat.ports import EventHandler
 from app.chat.posts import Post, toggle_reaction
 
+REVOKED_TRIM = 1024  # past this many revoked sessions, the expired ones are dropped
+
 
 class MemoryBus:
     """Delivers each event synchronously to this process's room."""
@@ -36,6 +38,7 @@ class MemoryRegistry:
     def __init__(self) -> None:
         self._names: dict[str, Member] = {}
         self._bans: dict[str, float] = {}
+        self._revoked = RevokedSessions()
 
     async def claim(self, member: Member, *, replacing: str = "") -> Member | None:
         holder = self._names.get(member.name)
@@ -69,6 +72,28 @@ class MemoryRegistry:
         for name in [n for n, until in self._bans.items() if until <= now]:
             del self._bans[name]
         return dict(self._bans)
+
+    async def revoke(self, sid: str, until: float) -> None:
+        self._revoked.add(sid, until)
+
+    async def revoked(self, sid: str) -> bool:
+        return self._revoked.holds(sid)
+
+
+class RevokedSessions:
+    """Session ids refused until an end time each; expired ones dropped as the table grows."""
+
+    def __init__(self) -> None:
+        self._until: dict[str, float] = {}
+
+    def add(self, sid: str, until: float) -> None:
+        self._until[sid] = until
+        if len(self._until) > REVOKED_TRIM:
+            now = time.time()
+            self._until = {key: end for key, end in self._until.items() if end > now}
+
+    def holds(self, sid: str) -> bool:
+        return self._until.get(sid, 0.0) > time.time()
 
 
 class MemoryMessages:

@@ -31,6 +31,7 @@ from redis.backoff import NoBackoff
 from redis.commands.core import AsyncScript
 from redis.exceptions import RedisError
 
+from app.broker.memory import RevokedSessions
 from app.broker.redis_messages import RedisMessages
 from app.broker.redis_presence import Presence
 from app.broker.redis_scripts import CLAIM, HEARTBEAT, RELEASE, STORE, SWEEP, Keys
@@ -75,6 +76,8 @@ class RedisBroker:
         self._outbox: asyncio.Queue[bytes] = asyncio.Queue(OUTBOX_LIMIT)
         self._bans: dict[str, float] = {}
         self._pending_bans: dict[str, float] = {}  # changed while Redis was away; 0 = lifted
+        self._revoked = RevokedSessions()  # revocations this process knows of, for when Redis is away
+        self._pending_revocations: dict[str, float] = {}  # made while Redis was away
         self._supervisor: asyncio.Task[None] | None = None
         self._attempted = asyncio.Event()
         self.messages = RedisMessages(self.keys, self._command, Offline)
@@ -209,6 +212,22 @@ class RedisBroker:
         self._bans = {str(name): float(until) for name, until in rows}
         return dict(self._bans)
 
+    async def revoke(self, sid: str, until: float) -> None:
+        self._revoked.add(sid, until)
+        milliseconds = max(1, int((until - time.time()) * 1000))
+        try:
+            await self._command(lambda client: client.set(self.keys.revoked(sid), "1", px=milliseconds))
+        except Offline:
+            self._pending_revocations[sid] = until
+
+    async def revoked(self, sid: str) -> bool:
+        if self._revoked.holds(sid):
+            return True
+        try:
+            return bool(await self._command(lambda client: client.exists(self.keys.revoked(sid))))
+        except Offline:
+            return False  # a revocation made elsewhere while Redis is away is not known here
+
     # --- talking to Redis ---------------------------------------------------------
 
     async def _script(self, name: str, *args: str | float) -> Any:
@@ -338,6 +357,10 @@ class RedisBroker:
 
     async def _push_pending_bans(self) -> None:
         assert self._client is not None
+        for sid, until in list(self._pending_revocations.items()):
+            if until > time.time():
+                await self._client.set(self.keys.revoked(sid), "1", px=max(1, int((until - time.time()) * 1000)))
+            del self._pending_revocations[sid]
         for name, until in list(self._pending_bans.items()):
             if until:
                 await self._client.zadd(self.keys.bans, {name: until})

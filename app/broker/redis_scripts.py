@@ -13,6 +13,9 @@ Keys, all starting with the configured prefix P:
   for every direct message), trimmed to its size by `RECORD`.
 - `P:msg:<id>` — string: one post's JSON (`chat/posts.py`), reactions and version included;
   deleted when it leaves its ring or is taken back, and expiring after a day in any case.
+- `P:revoked:<session id>` — a string with an expiry: that session was signed out, kicked or
+  banned, and its cookie is refused until it would have expired anyway.
+- `P:signins:<address>` — a counter with an expiry: sign-ins from that address this minute.
 
 A name belongs to whoever holds it only while their process's `alive` key exists: `claim` takes
 a name from a dead process at once, and `sweep` (run by every process each heartbeat) removes
@@ -57,6 +60,12 @@ class Keys:
 
     def alive(self, process: str) -> str:
         return f"{self.prefix}:alive:{process}"
+
+    def revoked(self, sid: str) -> str:
+        return f"{self.prefix}:revoked:{sid}"
+
+    def sign_ins(self, address: str) -> str:
+        return f"{self.prefix}:signins:{address}"
 
 
 # ARGV: prefix, name, conn to replace ("" for none), process, conn, member JSON.

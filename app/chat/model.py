@@ -8,6 +8,7 @@ from typing import Any, Literal
 import msgspec
 
 Camera = Literal["off", "on", "nsfw"]
+SESSION_LIFETIME_SECONDS = 12 * 3600  # a session cookie, and a revoked session's entry, last this long
 
 
 def dom_key(name: str) -> str:

@@ -2,7 +2,8 @@
 
 - `EventBus`: every event published by any process reaches every process's room, in order.
 - `Registry`: the little state the processes share: who holds which name, their current
-  state for processes that start later, and the ban list.
+  state for processes that start later, the ban list, and the sessions revoked by sign-out,
+  kick or ban.
 - `MessageStore`: the recent messages, one bounded ring per channel and one for every direct
   message, each post's state (reactions) changed atomically in one place.
 
@@ -64,6 +65,12 @@ class Registry(Protocol):
 
     async def bans(self) -> dict[str, float]:
         """Current bans: name -> epoch time they end (expired ones left out)."""
+
+    async def revoke(self, sid: str, until: float) -> None:
+        """Refuse the session `sid` from now until the epoch time `until` (its cookie's end)."""
+
+    async def revoked(self, sid: str) -> bool:
+        """Whether the session `sid` was revoked (and the revocation has not ended)."""
 
 
 class StoreUnavailable(Exception):

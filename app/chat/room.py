@@ -49,7 +49,7 @@ from app.chat.frames import (
 )
 from app.chat.history import History
 from app.chat.markdown import Rendered, render_message
-from app.chat.model import Member
+from app.chat.model import SESSION_LIFETIME_SECONDS, Identity, Member
 from app.chat.names import look_alike, look_alike_keys
 from app.chat.outlet import Delivery, Outlet
 from app.chat.ports import EventBus, MessageHistory, MessageStore, Registry
@@ -174,6 +174,9 @@ class Room:
                 Close.BANNED,
                 f"You are banned from this chat for another {commands.duration_words(until - time.time())}.",
             )
+            return False
+        if await self.registry.revoked(identity.sid):
+            outlet.close(Close.SIGNED_OUT, "You signed out or were removed from the chat. Please sign in again.")
             return False
         member = Member.from_identity(identity, since=time.time(), process=self.bus.process_id, conn=outlet.conn_id)
         if not identity.signed_in and (other := self._look_alike_present(identity.name)) is not None:
@@ -357,7 +360,25 @@ class Room:
         await self.webcams.cut(member, operator)
 
     async def disconnect(self, member: Member, code: Close, reason: str) -> None:
+        if code in (Close.KICKED, Close.BANNED):  # their cookie opens no socket again
+            await self.revoke_session(member.sid)
         await self.bus.publish(Disconnect(member.name, code, reason, member.conn))
+
+    # --- sessions -------------------------------------------------------------------
+
+    async def revoke_session(self, sid: str) -> None:
+        """Refuse this session's cookie from now on, on every process."""
+        await self.registry.revoke(sid, time.time() + SESSION_LIFETIME_SECONDS)
+
+    async def session_revoked(self, sid: str) -> bool:
+        return await self.registry.revoked(sid)
+
+    async def sign_out(self, identity: Identity) -> None:
+        """The person signed out: their session is revoked and its socket, if open, closed."""
+        await self.revoke_session(identity.sid)
+        member = self.roster.get(identity.name)
+        if member is not None and member.sid == identity.sid:
+            await self.bus.publish(Disconnect(member.name, Close.SIGNED_OUT, "You signed out.", member.conn))
 
     async def notify(self, name: str, text: str) -> None:
         await self.bus.publish(Notice((name,), self.render.notice(text, "info")))

@@ -291,12 +291,22 @@ class Settings:
         check=url_scheme("http", "https", message="must be an http:// or https:// URL"),
     )
     use_x_forwarded_for: bool = setting(
-        "UseXForwardedFor", False, "Behind a proxy: take the client IP from X-Real-IP / X-Forwarded-For."
+        "UseXForwardedFor",
+        False,
+        "Behind a proxy: take the client IP (for logs and per-address limits) from X-Real-IP, else the "
+        "last X-Forwarded-For entry, and HTTPS from X-Forwarded-Proto.",
     )
     cors_hosts: tuple[str, ...] = setting(
         "CORSHosts",
         ("https://www.example.com",),
         "Origins (scheme://host[:port]) allowed to call /api/statistics and open /ws.",
+        check=each(origin),
+    )
+    frame_ancestors: tuple[str, ...] = setting(
+        "FrameAncestors",
+        (),
+        "Origins (scheme://host[:port]) whose pages may show the chat in a frame "
+        "(CSP frame-ancestors); empty: no other site may.",
         check=each(origin),
     )
     permit_nsfw: bool = setting("PermitNSFW", False, "Allow broadcasters to mark their camera NSFW.")

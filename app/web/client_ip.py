@@ -1,4 +1,12 @@
-"""The client's IP address, honouring a proxy's headers only when the operator says so."""
+"""What the client is: its IP address and whether it came over HTTPS, honouring a proxy's
+headers only when the operator says so (`UseXForwardedFor`).
+
+Behind a proxy, `X-Real-IP` is the address (nginx sets it from the connection it accepted, so a
+client cannot choose it); without it, the last entry of `X-Forwarded-For`, the one the proxy in
+front of us added (the entries before it are whatever the client sent, and would let anyone pick
+an address to dodge the per-address limits). `X-Forwarded-Proto: https` says the browser used
+HTTPS to reach the proxy.
+"""
 
 from __future__ import annotations
 
@@ -13,7 +21,16 @@ def client_ip(request: BaseRequestWebsocket, settings: Settings) -> str:
         if real_ip:
             return real_ip
         forwarded = request.headers.get("X-Forwarded-For", "")
-        first = forwarded.split(",")[0].strip()
-        if first:
-            return first
+        nearest = forwarded.split(",")[-1].strip()
+        if nearest:
+            return nearest
     return request.remote_addr or "-"
+
+
+def served_over_https(request: BaseRequestWebsocket, settings: Settings) -> bool:
+    if request.scheme in ("https", "wss"):
+        return True
+    if settings.use_x_forwarded_for:
+        proto = request.headers.get("X-Forwarded-Proto", "").split(",")[0].strip().lower()
+        return proto == "https"
+    return False

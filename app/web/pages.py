@@ -18,6 +18,7 @@ from app.chat.commands import duration_words
 from app.chat.model import Identity, dom_key
 from app.version import version
 from app.web.client_ip import client_ip
+from app.web.security import cross_site, csp_nonce, token_post_origins
 from app.web.state import chat_state
 
 log = logging.getLogger("app.pages")
@@ -26,7 +27,7 @@ blueprint = Blueprint("pages", __name__)
 
 def page(template: str, status: int = 200, **context: object) -> Response:
     """An HTML response: `template` rendered with `context`."""
-    html = chat_state().templates.get_template(template).render(**context)
+    html = chat_state().templates.get_template(template).render(csp_nonce=csp_nonce(), **context)
     return Response(html, status=status, content_type="text/html; charset=utf-8")
 
 
@@ -36,8 +37,30 @@ async def log_page_view() -> None:  # async: Quart runs a plain def in a thread
         log.info("%s %s %s", client_ip(request, chat_state().settings), request.method, request.path)
 
 
-def current_identity() -> Identity | None:
-    return session_identity(session.get("identity"), chat_state().settings)
+async def current_identity() -> Identity | None:
+    """Who the session cookie says this is, unless that session was signed out, kicked or banned."""
+    identity = session_identity(session.get("identity"), chat_state().settings)
+    if identity is not None and await chat_state().room.session_revoked(identity.sid):
+        session.pop("identity", None)
+        return None
+    return identity
+
+
+def cross_site_refusal() -> Response:
+    log.warning(
+        "%s refused a %s %s sent from another site",
+        client_ip(request, chat_state().settings),
+        request.method,
+        request.path,
+    )
+    return page(
+        "error.html",
+        403,
+        heading="Sent from another website",
+        message=(
+            "This form came from another website, so the chat did not act on it. Open the chat itself and try again."
+        ),
+    )
 
 
 @blueprint.route("/", methods=["GET", "POST"])
@@ -45,10 +68,12 @@ async def index() -> ResponseReturnValue:
     settings = chat_state().settings
     token = request.args.get("jwt") if request.method == "GET" else (await request.form).get("jwt")
     if token is not None or request.method == "POST":
+        if request.method == "POST" and cross_site(request, token_post_origins(settings)):
+            return cross_site_refusal()
         if not settings.jwt.enabled:
             return redirect(url_for("pages.index"), 303)  # JWT is off: the token is ignored
         return await _sign_in_with_token(token or "")
-    identity = current_identity()
+    identity = await current_identity()
     if identity is None:
         if members_only(settings):
             return _members_only_page()
@@ -108,6 +133,8 @@ def _members_only_page() -> Response:
 @blueprint.post("/login")
 async def login() -> ResponseReturnValue:
     state = chat_state()
+    if cross_site(request):
+        return cross_site_refusal()
     if members_only(state.settings):
         return _members_only_page()
     form = await request.form
@@ -129,7 +156,11 @@ async def login() -> ResponseReturnValue:
 
 @blueprint.post("/logout")
 async def logout() -> ResponseReturnValue:
-    session.pop("identity", None)
+    if cross_site(request):
+        return cross_site_refusal()
+    identity = session_identity(session.pop("identity", None), chat_state().settings)
+    if identity is not None:
+        await chat_state().room.sign_out(identity)
     return redirect(url_for("pages.index"))
 
 

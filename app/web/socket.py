@@ -11,7 +11,6 @@ import asyncio
 import logging
 import uuid
 from contextlib import suppress
-from urllib.parse import urlsplit
 
 from quart import Blueprint, session, websocket
 
@@ -23,6 +22,7 @@ from app.chat.protocol import FrameError, RateLimiter, parse_frame
 from app.chat.room import Room
 from app.settings import Limits
 from app.web.client_ip import client_ip
+from app.web.security import origin_allowed
 from app.web.send_queue import DATA, HTML, PacingClock, QueueFull, SendQueue
 from app.web.state import ChatState, chat_state
 
@@ -64,15 +64,6 @@ class Connection:
     async def finished(self) -> None:
         """Return once `finish` has been called."""
         await self._done.wait()
-
-
-def origin_allowed(origin: str | None, host: str, cors_hosts: tuple[str, ...]) -> bool:
-    """The page's own origin, or one the operator listed in CORSHosts."""
-    if not origin:
-        return False
-    if origin.rstrip("/") in cors_hosts:
-        return True
-    return urlsplit(origin).netloc.lower() == host.lower()
 
 
 @blueprint.websocket("/ws")

@@ -137,7 +137,7 @@ async def test_a_guest_cannot_keep_a_name_a_member_now_uses(mixed: Server) -> No
     guest = ChatClient(mixed.url, cookie, name)
     await guest.connect()
     code, reason = await guest.wait_closed()
-    assert code == 4003 and "member of the site is here as Nora" in reason
+    assert code == 4003 and "member of the site is here as nora" in reason
     # And a guest holding the exact name gives way when the member arrives.
     await member.leave()
     squatter = await ChatClient.join(mixed.url, "nora")
