@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 from datetime import timedelta
@@ -21,7 +22,14 @@ from app.chat.render import template_environment
 from app.chat.room import Room
 from app.gc_policy import tune_for_serving
 from app.history import history_for
-from app.serving import SecondProcess, claim_single_process, single_room_problem, stop_on_sigterm, this_worker
+from app.serving import (
+    SecondProcess,
+    claim_single_process,
+    log_descriptor_exhaustion_once_a_minute,
+    single_room_problem,
+    stop_on_sigterm,
+    this_worker,
+)
 from app.serving import wait_for_shutdown as hypercorn_shutdown
 from app.settings import Settings, load_settings
 from app.web.security import install_security
@@ -66,6 +74,8 @@ def create_app(settings: Settings | None = None) -> Quart:
     )
     templates = template_environment()
     templates.globals["settings"] = settings
+    for name in templates.list_templates():  # loaded now, not on first use: at the descriptor
+        templates.get_template(name)  # limit a template read from disk would fail to render
     install_asset_helper(app, templates)
     saved_dms = history_for(settings)
     install_security(app, settings)
@@ -99,6 +109,7 @@ def create_app(settings: Settings | None = None) -> Quart:
 
     @app.before_serving
     async def start_serving() -> None:
+        log_descriptor_exhaustion_once_a_minute(asyncio.get_running_loop())
         if shutdown is not None:
             stop_on_sigterm(shutdown)
         await state.start(None if shutdown is None else lambda: hypercorn_shutdown(shutdown))

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import asyncio
 import fcntl
+import logging
 import multiprocessing
 import os
 import signal
@@ -33,6 +34,8 @@ from typing import IO
 from hypercorn.config import Config, Sockets
 
 from app.settings import Settings
+
+log = logging.getLogger("app.serving")
 
 
 class ChatConfig(Config):
@@ -173,3 +176,47 @@ def claim_single_process(settings: Settings) -> IO[bytes] | None:
             "BARERTC_REDIS_URL environment variable) so the processes form one chat, or run one process."
         ) from None
     return handle
+
+
+# --- at the file-descriptor limit -----------------------------------------------------
+
+DESCRIPTOR_LOG_SECONDS = 60.0
+_ACCEPT_FAILED = "socket.accept() out of system resource"
+
+
+def log_descriptor_exhaustion_once_a_minute(loop: asyncio.AbstractEventLoop) -> None:
+    """At the process's descriptor limit, asyncio's accept loop reports every failed `accept`
+    with a traceback, a hundred a second or more; this says it once a minute, in one line.
+
+    Connections already open go on being served meanwhile (asyncio pauses accepting and tries
+    again each second), and `Limits.MaxSockets` keeps the chat's own sockets below the limit."""
+    last = -DESCRIPTOR_LOG_SECONDS
+    failed = 0
+
+    def handle(loop: asyncio.AbstractEventLoop, context: dict[str, object]) -> None:
+        nonlocal last, failed
+        if _late_accept_retry(context):
+            return
+        if context.get("message") != _ACCEPT_FAILED:
+            loop.default_exception_handler(context)
+            return
+        failed += 1
+        now = loop.time()
+        if now - last >= DESCRIPTOR_LOG_SECONDS:
+            error = context.get("exception")
+            log.warning(
+                "cannot accept connections: %s (%d refused accepts in the last minute); the users already "
+                "connected are still served. Raise the descriptor limit (ulimit -n) or lower Limits.MaxSockets.",
+                error if isinstance(error, OSError) else "out of resources",
+                failed,
+            )
+            last, failed = now, 0
+
+    loop.set_exception_handler(handle)
+
+
+def _late_accept_retry(context: dict[str, object]) -> bool:
+    """A retry of `accept` that asyncio scheduled at the limit (one per failed accept: Python
+    3.11's accept loop goes on after the first failure), run after the listening socket closed."""
+    error = context.get("exception")
+    return isinstance(error, ValueError | OSError) and "_start_serving" in repr(context.get("handle"))

@@ -21,7 +21,12 @@ from pathlib import Path
 from app.settings import defaults_document
 from bench.dms import BENCH_JWT_SECRET
 
-BENCH_LIMITS: dict[str, int] = {"MaxMessageLength": 20000}
+BENCH_LIMITS: dict[str, int] = {
+    "MaxMessageLength": 20000,
+    "SignInsPerMinute": 1_000_000,
+    "NamesPerAddress": 1_000_000,
+    "SocketsPerAddress": 1_000_000,
+}
 
 
 def write_bench_settings(path: Path, *, history: bool = False) -> Path:

@@ -45,6 +45,10 @@ def write_settings(path: Path, **overrides: Any) -> Path:
     # Hypercorn's keep-alive pinger outlives a closed socket until its next tick, and holds up
     # shutdown for the graceful timeout meanwhile: tests that do not test pings turn them off.
     doc["Limits"]["PingIntervalSeconds"] = 0
+    # Every test client comes from 127.0.0.1: the per-address limits are off unless a test of
+    # them turns them on.
+    for limit in ("SignInsPerMinute", "NamesPerAddress", "SocketsPerAddress"):
+        doc["Limits"][limit] = 0
     for key, value in overrides.items():
         if isinstance(value, dict):
             for sub_key, sub_value in value.items():
@@ -298,14 +302,14 @@ class ChatClient(Received):
         await client.wait_for(lambda text: 'id="who-list"' in text)
         return client
 
-    async def connect(self, origin: str | None = None) -> None:
+    async def connect(self, origin: str | None = None, headers: dict[str, str] | None = None) -> None:
         ws_url = self.server_url.replace("http://", "ws://") + "/ws"
         self.frames = []
         self.closed = None
         self.ws = await websockets.connect(
             ws_url,
             origin=origin or self.server_url,  # type: ignore[arg-type]
-            additional_headers={"Cookie": f"barertc_session={self.cookie}"},
+            additional_headers={"Cookie": f"barertc_session={self.cookie}", **(headers or {})},
             max_size=None,
         )
         self._reader = asyncio.create_task(self._read())

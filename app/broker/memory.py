@@ -39,6 +39,7 @@ class MemoryRegistry:
         self._names: dict[str, Member] = {}
         self._bans: dict[str, float] = {}
         self._revoked = RevokedSessions()
+        self._sign_ins = SignInCounts()
 
     async def claim(self, member: Member, *, replacing: str = "") -> Member | None:
         holder = self._names.get(member.name)
@@ -78,6 +79,24 @@ class MemoryRegistry:
 
     async def revoked(self, sid: str) -> bool:
         return self._revoked.holds(sid)
+
+    async def count_sign_in(self, address: str) -> int:
+        return self._sign_ins.count(address)
+
+
+class SignInCounts:
+    """Sign-ins per address in the current one-minute window (the window's table only)."""
+
+    def __init__(self) -> None:
+        self._window = -1
+        self._counts: dict[str, int] = {}
+
+    def count(self, address: str) -> int:
+        window = int(time.time() // 60)
+        if window != self._window:
+            self._window, self._counts = window, {}
+        self._counts[address] = self._counts.get(address, 0) + 1
+        return self._counts[address]
 
 
 class RevokedSessions:

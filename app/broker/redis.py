@@ -31,7 +31,7 @@ from redis.backoff import NoBackoff
 from redis.commands.core import AsyncScript
 from redis.exceptions import RedisError
 
-from app.broker.memory import RevokedSessions
+from app.broker.memory import RevokedSessions, SignInCounts
 from app.broker.redis_messages import RedisMessages
 from app.broker.redis_presence import Presence
 from app.broker.redis_scripts import CLAIM, HEARTBEAT, RELEASE, STORE, SWEEP, Keys
@@ -78,6 +78,7 @@ class RedisBroker:
         self._pending_bans: dict[str, float] = {}  # changed while Redis was away; 0 = lifted
         self._revoked = RevokedSessions()  # revocations this process knows of, for when Redis is away
         self._pending_revocations: dict[str, float] = {}  # made while Redis was away
+        self._local_sign_ins = SignInCounts()  # counted here while Redis is away
         self._supervisor: asyncio.Task[None] | None = None
         self._attempted = asyncio.Event()
         self.messages = RedisMessages(self.keys, self._command, Offline)
@@ -227,6 +228,21 @@ class RedisBroker:
             return bool(await self._command(lambda client: client.exists(self.keys.revoked(sid))))
         except Offline:
             return False  # a revocation made elsewhere while Redis is away is not known here
+
+    async def count_sign_in(self, address: str) -> int:
+        key = self.keys.sign_ins(f"{address}:{int(time.time() // 60)}")
+
+        async def count(client: Redis) -> int:
+            async with client.pipeline(transaction=True) as pipe:
+                pipe.incr(key)
+                pipe.expire(key, 120)
+                counted, _ = await pipe.execute()
+            return int(counted)
+
+        try:
+            return int(await self._command(count))
+        except Offline:
+            return self._local_sign_ins.count(address)
 
     # --- talking to Redis ---------------------------------------------------------
 

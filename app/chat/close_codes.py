@@ -18,6 +18,7 @@ class Close(IntEnum):
     BANNED = 4001
     REPLACED = 4002  # another tab, or a site member arrived under this guest's name
     NAME_TAKEN = 4003
+    LIMITED = 4029  # too many from one address, or the process is full (like HTTP 429)
     SIGNED_OUT = 4401  # no valid session
 
     @property
@@ -33,6 +34,7 @@ REASONS: dict[Close, str] = {
     Close.BANNED: "You are banned from this chat.",
     Close.REPLACED: "You opened the chat in another tab or window.",
     Close.NAME_TAKEN: "Someone else is now using your name. Please sign in again.",
+    Close.LIMITED: "The chat is full right now. Please try again in a few minutes.",
     Close.SIGNED_OUT: "Please sign in.",
 }
 

@@ -59,13 +59,14 @@ class Member(msgspec.Struct, frozen=True, kw_only=True):
     since: float = 0.0
     process: str = ""
     conn: str = ""  # the connection that holds the name right now
+    address: str = ""  # where they came from, for the per-address limits; never shown to anyone
 
     @property
     def key(self) -> str:
         return dom_key(self.name)
 
     @classmethod
-    def from_identity(cls, identity: Identity, *, since: float, process: str, conn: str) -> Member:
+    def from_identity(cls, identity: Identity, *, since: float, process: str, conn: str, address: str = "") -> Member:
         return cls(
             name=identity.name,
             sid=identity.sid,
@@ -77,6 +78,7 @@ class Member(msgspec.Struct, frozen=True, kw_only=True):
             since=since,
             process=process,
             conn=conn,
+            address=address,
         )
 
     def with_changes(self, **changes: Any) -> Member:

@@ -72,6 +72,9 @@ class Registry(Protocol):
     async def revoked(self, sid: str) -> bool:
         """Whether the session `sid` was revoked (and the revocation has not ended)."""
 
+    async def count_sign_in(self, address: str) -> int:
+        """Count a sign-in from `address`; returns how many it made this minute (this one too)."""
+
 
 class StoreUnavailable(Exception):
     """The message store cannot be reached right now (Redis away); try again later."""

@@ -95,6 +95,7 @@ class Room:
         self.roster: dict[str, Member] = {}
         self._sorted: list[tuple[str, str]] = []  # (casefolded, name) in display order
         self._alike: dict[str, set[str]] = {}  # each look-alike key -> the names present that have it
+        self._by_address: dict[str, set[str]] = {}  # each address -> the names present from it
         self._rows: dict[str, str] = {}  # each member's who-list row, rendered once per change
         self.delivery = Delivery()
         self.outlets = self.delivery.outlets  # this process's connections in the room, by username
@@ -165,8 +166,9 @@ class Room:
 
     # --- entering and leaving -----------------------------------------------------
 
-    async def enter(self, outlet: Outlet) -> bool:
-        """Bring a freshly opened connection into the room; False if it was turned away."""
+    async def enter(self, outlet: Outlet, address: str = "") -> bool:
+        """Bring a freshly opened connection (from `address`) into the room; False if it was
+        turned away."""
         identity = outlet.identity
         self.connections[outlet.conn_id] = outlet
         if (until := await self.banned_until(identity.name)) is not None:
@@ -178,13 +180,18 @@ class Room:
         if await self.registry.revoked(identity.sid):
             outlet.close(Close.SIGNED_OUT, "You signed out or were removed from the chat. Please sign in again.")
             return False
-        member = Member.from_identity(identity, since=time.time(), process=self.bus.process_id, conn=outlet.conn_id)
+        member = Member.from_identity(
+            identity, since=time.time(), process=self.bus.process_id, conn=outlet.conn_id, address=address
+        )
         if not identity.signed_in and (other := self._look_alike_present(identity.name)) is not None:
             outlet.close(Close.NAME_TAKEN, self._look_alike_refusal(identity.name, other))
             return False
         holder = self.roster.get(identity.name)
         same_person = holder is not None and (identity.signed_in or holder.sid == identity.sid)
         replacing = holder.conn if holder is not None and same_person else ""
+        if not replacing and self.too_many_from(address):
+            outlet.close(Close.LIMITED, self.names_refusal(address))
+            return False
         refused = await self.registry.claim(member, replacing=replacing)
         if refused is not None:
             outlet.close(Close.NAME_TAKEN, name_taken(identity.name))
@@ -205,6 +212,15 @@ class Room:
         if holder is not None:
             self._send_initial(outlet)
         return True
+
+    def too_many_from(self, address: str) -> bool:
+        """`address` already has `Limits.NamesPerAddress` people in the room."""
+        limit = self.settings.limits.names_per_address
+        return bool(limit and address and len(self._by_address.get(address, ())) >= limit)
+
+    def names_refusal(self, address: str) -> str:
+        count = len(self._by_address.get(address, ()))
+        return f"{count} people are already in the chat from your network, the most it allows. Please try again later."
 
     async def banned_until(self, name: str) -> float | None:
         """When the ban on `name`, or on a name that looks like it, ends (epoch seconds); None
@@ -489,7 +505,12 @@ class Room:
 
     def _roster_put(self, member: Member) -> Member | None:
         """Add or replace a member; returns the member now listed after them."""
-        if member.name not in self.roster:
+        known = self.roster.get(member.name)
+        if known is not None and known.address != member.address:
+            self._drop_address(known)
+        if member.address:
+            self._by_address.setdefault(member.address, set()).add(member.name)
+        if known is None:
             bisect.insort(self._sorted, (member.name.casefold(), member.name))
             for key in look_alike_keys(member.name):
                 self._alike.setdefault(key, set()).add(member.name)
@@ -498,8 +519,16 @@ class Room:
         index = bisect.bisect_right(self._sorted, (member.name.casefold(), member.name))
         return self.roster[self._sorted[index][1]] if index < len(self._sorted) else None
 
+    def _drop_address(self, member: Member) -> None:
+        names = self._by_address.get(member.address)
+        if names is not None:
+            names.discard(member.name)
+            if not names:
+                del self._by_address[member.address]
+
     def _roster_drop(self, name: str) -> None:
-        if self.roster.pop(name, None) is not None:
+        if (member := self.roster.pop(name, None)) is not None:
+            self._drop_address(member)
             for key in look_alike_keys(name):
                 names = self._alike.get(key, set())
                 names.discard(name)
@@ -523,6 +552,7 @@ class Room:
             "connections": len(self.connections),
             "signal links": self.signals.connection_count(),
             "look-alike keys": len(self._alike),
+            "addresses": len(self._by_address),
             "departed threads": len(self._departed),
             "history pending": len(self._echo),
             "typing": self.typing.table_size(),

@@ -116,6 +116,32 @@ class Limits:
     frame_burst: int = setting(
         "FrameBurst", 120, "Frames of any kind a socket may send in a quick burst.", check=positive
     )
+    sign_ins_per_minute: int = setting(
+        "SignInsPerMinute",
+        20,
+        "Sign-ins (guest or token) one address may make per minute, across processes with Redis; "
+        "more get HTTP 429 (0: no limit).",
+        check=zero_means_off,
+    )
+    names_per_address: int = setting(
+        "NamesPerAddress",
+        10,
+        "People one address may have in the chat at once, across processes (0: no limit).",
+        check=zero_means_off,
+    )
+    sockets_per_address: int = setting(
+        "SocketsPerAddress",
+        20,
+        "Open sockets one address may hold on each process (0: no limit).",
+        check=zero_means_off,
+    )
+    max_sockets: int = setting(
+        "MaxSockets",
+        0,
+        "Open sockets one process holds in all; 0: its file-descriptor limit less a reserve "
+        "(the larger of 64 and a tenth) for pages, Redis and files.",
+        check=zero_means_off,
+    )
     rings_per_minute: float = setting(
         "RingsPerMinute",
         6.0,

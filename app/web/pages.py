@@ -18,6 +18,7 @@ from app.chat.commands import duration_words
 from app.chat.model import Identity, dom_key
 from app.version import version
 from app.web.client_ip import client_ip
+from app.web.limits import retry_after, seconds_words
 from app.web.security import cross_site, csp_nonce, token_post_origins
 from app.web.state import chat_state
 
@@ -44,6 +45,30 @@ async def current_identity() -> Identity | None:
         session.pop("identity", None)
         return None
     return identity
+
+
+async def sign_in_refusal() -> Response | None:
+    """HTTP 429 once this address has signed in `Limits.SignInsPerMinute` times this minute."""
+    state = chat_state()
+    limit = state.settings.limits.sign_ins_per_minute
+    if not limit:
+        return None
+    address = client_ip(request, state.settings)
+    if await state.broker.registry.count_sign_in(address) <= limit:
+        return None
+    wait = retry_after()
+    log.warning("%s refused a sign-in: more than %d this minute", address, limit)
+    response = page(
+        "error.html",
+        429,
+        heading="Too many sign-ins",
+        message=(
+            f"Too many sign-ins have come from your network in the last minute. "
+            f"Please try again in {seconds_words(wait)}."
+        ),
+    )
+    response.headers["Retry-After"] = str(wait)
+    return response
 
 
 def cross_site_refusal() -> Response:
@@ -96,6 +121,8 @@ async def _sign_in_with_token(token: str) -> ResponseReturnValue:
     """Sign in with the host site's token, then leave the token behind with a redirect."""
     state = chat_state()
     settings = state.settings
+    if (refusal := await sign_in_refusal()) is not None:
+        return refusal
     try:
         identity = token_identity(token, settings)
     except SignInError as error:
@@ -137,8 +164,13 @@ async def login() -> ResponseReturnValue:
         return cross_site_refusal()
     if members_only(state.settings):
         return _members_only_page()
+    if (refusal := await sign_in_refusal()) is not None:
+        return refusal
     form = await request.form
     wanted = form.get("username", "")
+    address = client_ip(request, state.settings)
+    if state.room.too_many_from(address):
+        return page("signin.html", 429, error=state.room.names_refusal(address), username=wanted[:64])
     try:
         name = check_guest_name(wanted, state.settings)
     except SignInError as error:

@@ -76,21 +76,34 @@ async def chat_socket() -> None:
         await websocket.close(1008, "Origin not allowed")  # before accept: an HTTP 403
         return
     identity = session_identity(session.get("identity"), settings)
-    await websocket.accept()
-    if identity is None:
-        await websocket.close(Close.SIGNED_OUT, REASONS[Close.SIGNED_OUT])
+    address = client_ip(websocket, settings)
+    assert state.sockets is not None
+    refusal = state.sockets.admit(address)
+    if refusal is not None:
+        await websocket.accept()
+        await _close(state.room, Close.LIMITED, refusal)
         return
-    log.info("socket open %s as %r", client_ip(websocket, settings), identity.name)
-    connection = Connection(identity, settings.limits, state.pacing)
+    try:
+        await websocket.accept()
+        if identity is None:
+            await websocket.close(Close.SIGNED_OUT, REASONS[Close.SIGNED_OUT])
+            return
+        log.info("socket open %s as %r", address, identity.name)
+        await _open(state, Connection(identity, settings.limits, state.pacing), address)
+    finally:
+        state.sockets.release(address)
+
+
+async def _open(state: ChatState, connection: Connection, address: str) -> None:
     state.connections.add(connection)
     state.watchdog.queues.add(connection.queue)
     try:
-        await _serve(state, connection)
+        await _serve(state, connection, address)
     finally:
         state.watchdog.queues.discard(connection.queue)
         await _leave(state, connection)
     if connection.queue.overflowed:
-        log.warning("cut off %r: stopped reading (send queue full)", identity.name)
+        log.warning("cut off %r: stopped reading (send queue full)", connection.identity.name)
         # The close frame waits behind what the kernel still holds: a client that reads again
         # gets it; one that never does is not waited for.
         with suppress(TimeoutError):
@@ -114,9 +127,9 @@ def _finished(state: ChatState, connection: Connection, leaving: asyncio.Future[
     log.info("socket closed for %r", connection.identity.name)
 
 
-async def _serve(state: ChatState, connection: Connection) -> None:
+async def _serve(state: ChatState, connection: Connection, address: str) -> None:
     room = state.room
-    if not await room.enter(connection):
+    if not await room.enter(connection, address):
         code, reason = connection.queue.closing or (Close.SIGNED_OUT, "")
         await _close(room, code, reason)
         return

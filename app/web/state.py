@@ -28,6 +28,7 @@ from app.chat.close_codes import Close
 from app.chat.room import Room
 from app.history import SqlHistory
 from app.settings import Settings
+from app.web.limits import SocketCounts
 from app.web.send_queue import PacingClock, Watchdog
 
 log = logging.getLogger("app")
@@ -95,6 +96,11 @@ class ChatState:
     sockets_closed: asyncio.Event = field(default_factory=asyncio.Event)
     process_lock: IO[bytes] | None = None
     history: SqlHistory | None = None  # saved DMs, with [DirectMessageHistory] Enabled
+    sockets: SocketCounts | None = None  # open sockets by address (made from the settings if not given)
+
+    def __post_init__(self) -> None:
+        if self.sockets is None:
+            self.sockets = SocketCounts(self.settings.limits)
 
     async def start(self, stop_signal: Callable[[], Awaitable[None]] | None = None) -> None:
         """Serving begins: the DM history's schema brought up to date (if its database answers),
