@@ -21,6 +21,10 @@ class MemoryBus:
         self.process_id = uuid.uuid4().hex[:12]
         self._handler: EventHandler | None = None
 
+    @property
+    def everywhere(self) -> bool:
+        return True  # this process is the whole chat
+
     async def start(self, on_event: EventHandler) -> None:
         self._handler = on_event
 

@@ -47,7 +47,7 @@ POOL_SIZE = 32  # connections to Redis per process: one for pub/sub, the rest fo
 COMMAND_TIMEOUT = 5.0
 STOP_TIMEOUT = 5.0
 BACKOFF_FIRST = 0.25
-BACKOFF_MAX = 10.0
+BACKOFF_MAX = 2.0  # back on Redis within about this long of it answering again
 OUTBOX_LIMIT = 50_000
 PUBLISH_BATCH = 256
 
@@ -82,6 +82,7 @@ class RedisBroker:
         self._supervisor: asyncio.Task[None] | None = None
         self._attempted = asyncio.Event()
         self.messages = RedisMessages(self.keys, self._command, Offline)
+        self._resync_due = False  # a full resync of the presence at the next heartbeat
 
     # --- lifetime -----------------------------------------------------------------
 
@@ -143,6 +144,10 @@ class RedisBroker:
             log.warning("could not say goodbye to Redis: %s", _reason(error))
 
     # --- the broker seam ----------------------------------------------------------
+
+    @property
+    def everywhere(self) -> bool:
+        return self._online
 
     async def publish(self, event: Event) -> None:
         self.presence.deliver(event)
@@ -355,9 +360,17 @@ class RedisBroker:
                 self.presence.drop(member.name, member.conn)
                 self.presence.deliver(Disconnect(member.name, Close.NAME_TAKEN, name_taken(member.name), member.conn))
                 self.presence.deliver(Left(member.name, member.conn))
-        shared = await self._client.hgetall(self.keys.members)
-        self.presence.resync({str(name): member_from_json(text) for name, text in shared.items()})
+        # Other processes may not have claimed their names again yet (after a Redis restart
+        # they come back one by one): nobody is dropped now, only at the next heartbeat.
+        await self._resync(drop_missing=False)
+        self._resync_due = True
         await self._push_pending_bans()
+
+    async def _resync(self, *, drop_missing: bool) -> None:
+        assert self._client is not None
+        shared = await self._client.hgetall(self.keys.members)
+        members = {str(name): member_from_json(text) for name, text in shared.items()}
+        self.presence.resync(members, drop_missing=drop_missing)
 
     async def _forget_departed(self) -> None:
         """Names Redis still gives this process though their connection left while it was away."""
@@ -428,6 +441,9 @@ class RedisBroker:
             for name, conn in zip(removed[::2], removed[1::2], strict=True):
                 log.info("%r left with a process that stopped answering", name)
                 await self.publish(Left(name, conn, "lost"))
+            if self._resync_due:  # one heartbeat after reconnecting: the processes are back
+                self._resync_due = False
+                await self._resync(drop_missing=True)
             _stop_if_cancelled()
 
     async def _watch(self) -> None:

@@ -66,11 +66,12 @@ class Presence:
         """Who holds `name`, as far as this process knows without asking Redis."""
         return self.local.get(name) or self.view.get(name)
 
-    def resync(self, shared: dict[str, Member]) -> None:
-        """Bring the view of other processes' members in line with what Redis holds now."""
+    def resync(self, shared: dict[str, Member], *, drop_missing: bool = True) -> None:
+        """Bring the view of other processes' members in line with what Redis holds now (with
+        `drop_missing` off, only add and update: leave out nobody Redis does not list)."""
         for name, member in list(self.view.items()):
             mine = self.local.get(name)
-            if name not in shared and (mine is None or mine.conn != member.conn):
+            if drop_missing and name not in shared and (mine is None or mine.conn != member.conn):
                 self.deliver(Left(name, member.conn, "lost"))
         for member in shared.values():
             if member.process != self.process_id:

@@ -33,6 +33,12 @@ class EventBus(Protocol):
         """This process's id: unique among the processes sharing the bus."""
         ...
 
+    @property
+    def everywhere(self) -> bool:
+        """Whether an event published now reaches every process (False while they are cut off
+        from each other: it then reaches only this one)."""
+        ...
+
     async def start(self, on_event: EventHandler) -> None:
         """Begin delivering every published event (this process's own too) to `on_event`."""
 

@@ -65,6 +65,8 @@ from app.chat.webcams import Webcams
 from app.settings import Settings
 
 log = logging.getLogger("app.room")
+# Said to a sender while the processes cannot reach each other (Redis away); not queued for later.
+CUT_OFF = "The chat servers have lost touch with each other for a moment (they reconnect by themselves)."
 
 F = TypeVar("F", bound=Frame)
 E = TypeVar("E", bound=Event)
@@ -308,6 +310,8 @@ class Room:
         await self.bus.publish(
             ChannelPost(self.render.append(self.render.channel_log(channel), self.render.post(post)))
         )
+        if not self.bus.everywhere:
+            self.tell(outlet, CUT_OFF + " Your message reached only the people connected to this server.")
 
     async def _direct(self, outlet: Outlet, sender: Member, other: str, text: str) -> None:
         if other == sender.name:
@@ -330,6 +334,8 @@ class Room:
         await self.typing.stopped(sender.name, "@" + other)
         await self.bus.publish(DirectPost(sender.name, other, item, post.id))
         await self.saved_dms.record(sender, other, post.id, text, post.ts)
+        if not self.bus.everywhere and other not in self.outlets:
+            self.tell(outlet, f"{CUT_OFF} Your message may not have reached {other}.")
 
     def _render_text(self, text: str) -> Rendered:
         return render_message(text, self.present_name, self.emoji)

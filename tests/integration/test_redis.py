@@ -267,3 +267,43 @@ async def _wait_for_log(server: Server, text: str, *, count: int = 1, timeout: f
         if asyncio.get_running_loop().time() > deadline:
             raise AssertionError(f"{text!r} not logged {count} times: {server.log()[-2000:]}")
         await asyncio.sleep(0.1)
+
+
+async def test_during_an_outage_senders_are_told_and_after_it_who_lists_agree_within_a_heartbeat(
+    cluster: Cluster, redis_server_binary: str, tmp_path: Path
+) -> None:
+    heartbeat = 1.0
+    redis = RedisServer(redis_server_binary, tmp_path).start()
+    try:
+        one, two = cluster(2, redis=redis, heartbeat=heartbeat)
+        alice = await ChatClient.join(one.url, "alice")
+        bob = await ChatClient.join(two.url, "bob")
+        await sees(bob, row("alice"))
+
+        redis.stop()
+        await _wait_for_log(one, "lost Redis")
+        await alice.say("lost in the outage")
+        notice = await alice.wait_for(lambda t: "lost touch with each other" in t)
+        assert "reached only the people connected to this server" in html.unescape(notice)
+        await alice.say("to bob", channel="@bob")
+        await alice.wait_for(lambda t: "may not have reached bob" in t)
+        dan = await ChatClient.join(one.url, "dan")  # joins while the processes cannot see each other
+
+        redis.start()  # empty, on the same port
+        # Back within the backoff (at most 2 s, with jitter), then one heartbeat to agree.
+        bound = 2.5 + heartbeat
+        await bob.wait_for(lambda t: row("dan") in t, timeout=bound + 3)
+        since = len(alice.frames)
+        await alice.say("redis is back")
+        await bob.wait_for(lambda t: "redis is back" in t, timeout=5)
+        await alice.wait_for(lambda t: "redis is back" in t, since=since)
+        await alice.quiet()
+        assert "lost touch" not in "".join(alice.frames[since:])
+        await asyncio.sleep(2 * heartbeat)  # a full resync came and went: nobody dropped
+        assert row_gone("alice") not in bob.text() and row_gone("bob") not in alice.text()
+        assert statistics(one) == statistics(two) == {"UserCount": 3, "Usernames": ["alice", "bob", "dan"]}
+        assert "lost in the outage" not in bob.text()  # not queued: the sender was told instead
+        for client in (alice, bob, dan):
+            await client.leave()
+    finally:
+        redis.stop()
