@@ -43,11 +43,29 @@ class SignInFailed(Exception):
     pass
 
 
+def source_address(target: Target, index: int) -> str:
+    """The loopback address client `index` connects from ("" for the default). A thousand browsers
+    are a thousand addresses, and the chat limits what one address may take (`Limits.
+    SignInsPerMinute`, `NamesPerAddress`, `SocketsPerAddress`): spread over `SOURCES` addresses
+    of 127.0.0.0/8 (all loopback on Linux), the crowd stays within the default limits."""
+    if not target.host.startswith("127."):
+        return ""
+    return f"127.1.{index % SOURCES // 250}.{index % SOURCES % 250 + 1}"
+
+
+SOURCES = 200
+
+
 async def http_request(
-    target: Target, method: str, path: str, body: bytes = b"", headers: dict[str, str] | None = None
+    target: Target,
+    method: str,
+    path: str,
+    body: bytes = b"",
+    headers: dict[str, str] | None = None,
+    source: str = "",
 ) -> tuple[int, dict[str, str], bytes]:
     """One HTTP/1.1 request on its own connection; returns status, headers (lowercased), body."""
-    reader, writer = await asyncio.open_connection(target.host, target.port)
+    reader, writer = await asyncio.open_connection(target.host, target.port, local_addr=(source, 0) if source else None)
     lines = [
         f"{method} {path} HTTP/1.1",
         f"Host: {target.host}:{target.port}",
@@ -69,11 +87,11 @@ async def http_request(
     return int(status_line.split()[1]), found, content
 
 
-async def sign_in(target: Target, username: str) -> str:
-    """POST /login as a guest; returns the session cookie's value."""
+async def sign_in(target: Target, username: str, source: str = "") -> str:
+    """POST /login as a guest (from the address `source`); returns the session cookie's value."""
     body = urlencode({"username": username}).encode()
     status, headers, content = await http_request(
-        target, "POST", "/login", body, {"Content-Type": "application/x-www-form-urlencoded"}
+        target, "POST", "/login", body, {"Content-Type": "application/x-www-form-urlencoded"}, source
     )
     cookie = re.search(r"barertc_session=([^;]+)", headers.get("set-cookie", ""))
     if status != 302 or cookie is None:
@@ -249,12 +267,15 @@ class BenchSocket(asyncio.Protocol):
 
 
 async def open_socket(
-    target: Target, cookie: str, tally: Tally, *, receive_buffer: int = 0, timeout: float = 30.0
+    target: Target, cookie: str, tally: Tally, *, receive_buffer: int = 0, timeout: float = 30.0, source: str = ""
 ) -> BenchSocket:
-    """Open /ws with the session cookie and our own Origin. `receive_buffer` shrinks SO_RCVBUF."""
+    """Open /ws with the session cookie and our own Origin (from the address `source`).
+    `receive_buffer` shrinks SO_RCVBUF."""
     loop = asyncio.get_running_loop()
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setblocking(False)
+    if source:
+        sock.bind((source, 0))
     if receive_buffer:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, receive_buffer)
     try:

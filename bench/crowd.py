@@ -9,7 +9,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from bench.client import BenchSocket, Target, open_socket, sign_in, statistics
+from bench.client import BenchSocket, Target, open_socket, sign_in, source_address, statistics
 from bench.tally import Tally, Totals
 
 SIGN_IN_CONCURRENCY = 16
@@ -93,7 +93,7 @@ class Crowd:
 
         async def one(index: int) -> str:
             async with gate:
-                return await sign_in(self.options.target, self.name(index))
+                return await sign_in(self.options.target, self.name(index), source_address(self.options.target, index))
 
         self.cookies = list(await asyncio.gather(*(one(i) for i in range(count))))
 
@@ -105,8 +105,12 @@ class Crowd:
             cookies = self.cookies[start : start + batch]
             tallies = [Tally(self.totals, who_target) for _ in cookies]
             self.tallies += tallies
+            target = self.options.target
             self.sockets += await asyncio.gather(
-                *(open_socket(self.options.target, c, t) for c, t in zip(cookies, tallies, strict=True))
+                *(
+                    open_socket(target, cookie, tally, source=source_address(target, start + offset))
+                    for offset, (cookie, tally) in enumerate(zip(cookies, tallies, strict=True))
+                )
             )
 
     async def enter(self, progress_label: str) -> dict[str, object]:

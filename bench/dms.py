@@ -14,7 +14,7 @@ import time
 
 import jwt
 
-from bench.client import BenchSocket, Target, http_request, open_socket
+from bench.client import BenchSocket, Target, http_request, open_socket, source_address
 from bench.crowd import SIGN_IN_CONCURRENCY, Options, Progress, run_tag, wait_for_empty_room, wait_until
 from bench.metrics import Meter
 from bench.scenarios import PhaseCPU, Result, _rss_connected, latency_summary
@@ -23,11 +23,12 @@ from bench.tally import Tally, Totals, message_text
 BENCH_JWT_SECRET = "bench-jwt-secret-" + "b" * 32  # `bench serve` accepts tokens signed with it
 
 
-async def sign_in_member(target: Target, username: str) -> str:
-    """GET /?jwt=TOKEN as a member of the site; returns the session cookie's value."""
+async def sign_in_member(target: Target, username: str, source: str = "") -> str:
+    """GET /?jwt=TOKEN as a member of the site (from the address `source`); returns the session
+    cookie's value."""
     now = int(time.time())
     signed = jwt.encode({"sub": username, "iat": now, "exp": now + 300}, BENCH_JWT_SECRET, algorithm="HS256")
-    status, headers, content = await http_request(target, "GET", f"/?jwt={signed}")
+    status, headers, content = await http_request(target, "GET", f"/?jwt={signed}", source=source)
     cookie = headers.get("set-cookie", "").split("barertc_session=", 1)
     if status != 303 or len(cookie) < 2:
         raise RuntimeError(f"member sign-in as {username!r}: HTTP {status} {content[:200]!r}")
@@ -40,16 +41,23 @@ async def dm(options: Options, meter: Meter) -> Result:
     totals = Totals()
     gate = asyncio.Semaphore(SIGN_IN_CONCURRENCY)
 
-    async def sign_in(name: str) -> str:
-        async with gate:
-            return await sign_in_member(options.target, name)
+    target = options.target
 
-    cookies = await asyncio.gather(*(sign_in(name) for name in names))
+    async def sign_in(index: int, name: str) -> str:
+        async with gate:
+            return await sign_in_member(target, name, source_address(target, index))
+
+    cookies = await asyncio.gather(*(sign_in(index, name) for index, name in enumerate(names)))
     sockets: list[BenchSocket] = []
     try:
         for start in range(0, len(cookies), options.batch):
             batch = cookies[start : start + options.batch]
-            sockets += await asyncio.gather(*(open_socket(options.target, c, Tally(totals)) for c in batch))
+            sockets += await asyncio.gather(
+                *(
+                    open_socket(target, cookie, Tally(totals), source=source_address(target, start + offset))
+                    for offset, cookie in enumerate(batch)
+                )
+            )
         await wait_until(lambda: False, 1.0)  # let the entries settle
         run = run_tag()
         totals.new_run(run)
