@@ -26,7 +26,8 @@ from app.chat.frames import INBOUND, Frame, Inbound
 _decoder = msgspec.json.Decoder(Inbound)
 _AT = re.compile(r" - at `\$\.([A-Za-z_]+)`$")
 _MISSING = re.compile(r"^Object missing required field `([A-Za-z_]+)`$")
-_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
+_SURROGATE_ESCAPE_BYTES = re.compile(rb"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
 BROKEN_CHARACTER = "That had a broken character in it (a lone UTF-16 surrogate, which is not text); it was not sent."
 
 
@@ -54,8 +55,9 @@ def parse_frame(raw: str | bytes, *, max_bytes: int) -> Inbound:
 
 
 def _spells_surrogate(raw: str | bytes) -> bool:
-    data = raw.encode("utf-8", "surrogatepass") if isinstance(raw, str) else raw
-    return _SURROGATE_ESCAPE.search(data) is not None
+    if isinstance(raw, str):
+        return _SURROGATE_ESCAPE.search(raw) is not None
+    return _SURROGATE_ESCAPE_BYTES.search(raw) is not None
 
 
 def _all_text(value: object) -> bool:

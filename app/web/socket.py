@@ -77,7 +77,6 @@ async def chat_socket() -> None:
         return
     identity = session_identity(session.get("identity"), settings)
     address = client_ip(websocket, settings)
-    assert state.sockets is not None
     refusal = state.sockets.admit(address)
     if refusal is not None:
         await websocket.accept()

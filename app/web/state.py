@@ -96,11 +96,10 @@ class ChatState:
     sockets_closed: asyncio.Event = field(default_factory=asyncio.Event)
     process_lock: IO[bytes] | None = None
     history: SqlHistory | None = None  # saved DMs, with [DirectMessageHistory] Enabled
-    sockets: SocketCounts | None = None  # open sockets by address (made from the settings if not given)
+    sockets: SocketCounts = field(init=False)  # open sockets by address, from the settings' limits
 
     def __post_init__(self) -> None:
-        if self.sockets is None:
-            self.sockets = SocketCounts(self.settings.limits)
+        self.sockets = SocketCounts(self.settings.limits)
 
     async def start(self, stop_signal: Callable[[], Awaitable[None]] | None = None) -> None:
         """Serving begins: the DM history's schema brought up to date (if its database answers),

@@ -1,5 +1,6 @@
-"""After everyone leaves, the room keeps nothing about them: on both brokers, the Redis one
-against a real redis-server (issue 22). The room runs in this process with plain outlets."""
+"""After everyone leaves, the room keeps nothing about them, a site member who left first
+included: on both brokers, the Redis one against a real redis-server (issue 22). The room runs
+in this process with plain outlets, so each table can be looked at directly."""
 
 from __future__ import annotations
 
