@@ -46,6 +46,7 @@ def content_security_policy(settings: Settings, nonce: str, host: str) -> str:
             "default-src 'self'",
             f"script-src 'self' 'nonce-{nonce}'",
             f"style-src 'self' 'nonce-{nonce}'",
+            "style-src-attr 'unsafe-inline'",  # the emoji picker's templates set style="..."
             f"img-src {images}",
             "font-src 'self'",
             f"connect-src 'self' ws://{host} wss://{host}",

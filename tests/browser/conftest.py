@@ -66,12 +66,19 @@ def new_user(browser: Browser, chat_server: Server) -> Iterator[UserFactory]:
         enter: bool = True,
         before: Callable[[BrowserContext], None] | None = None,
         path: str = "/",
+        enforce_csp: bool = False,
     ) -> Page:
         """`before(context)` runs before the page opens (an init script, a WebSocket route);
         `path` is where it opens (`/?jwt=...` signs in with a token, and skips the form)."""
         base = (server or chat_server).url
+        # Playwright's string predicates (wait_for_function) are evaluated in the page, and
+        # axe-core is added as an inline script: the page's CSP forbids both, so tests of other
+        # things bypass it. tests/browser/test_security_browser.py walks the chat with it on.
         context = browser.new_context(
-            base_url=base, viewport={"width": viewport[0], "height": viewport[1]}, permissions=["camera", "microphone"]
+            base_url=base,
+            viewport={"width": viewport[0], "height": viewport[1]},
+            permissions=["camera", "microphone"],
+            bypass_csp=not enforce_csp,
         )
         contexts.append(context)
         if before is not None:

@@ -42,7 +42,10 @@ def test_an_operator_kicks_a_user_who_sees_why_and_stays_out(new_user: UserFacto
         expect(state).to_contain_text("You have been kicked from the chat by olga.")
         expect(who_olga.get_by_role("button", name="bob")).to_have_count(0)
 
-        # A kick is not a ban: following the banner's link brings bob back.
+        # A kick is not a ban, but the kicked session is over: the banner's link leads to the
+        # sign-in form, and bob is back once he signs in again.
         state.get_by_role("link", name="Back to the chat").click()
+        bob.get_by_label("Username").fill("bob")
+        bob.get_by_role("button", name="Enter chat").click()
         bob.locator("#chat[data-connected='true']").wait_for()
         expect(who_olga.get_by_role("button", name="bob")).to_be_visible()

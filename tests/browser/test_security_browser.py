@@ -3,7 +3,9 @@ violation, webcams included; a page on another website cannot sign a browser in 
 
 from __future__ import annotations
 
-from playwright.sync_api import Browser, Page, Route, expect
+import re
+
+from playwright.sync_api import Browser, BrowserContext, Page, Route, expect
 
 from tests.browser.conftest import UserFactory
 from tests.browser.test_webcam_browser import expect_playing, start_webcam, who
@@ -17,12 +19,9 @@ document.addEventListener("securitypolicyviolation", (event) => {
 """
 
 
-def listening(page: Page) -> Page:
-    """The same page, reloaded with a listener for CSP violations from its first script on."""
-    page.context.add_init_script(LISTEN)
-    page.reload()
-    page.locator("#chat[data-connected='true']").wait_for()
-    return page
+def listen(context: BrowserContext) -> None:
+    """Collect CSP violations from the page's first script on."""
+    context.add_init_script(LISTEN)
 
 
 def violations(page: Page) -> list[str]:
@@ -31,7 +30,8 @@ def violations(page: Page) -> list[str]:
 
 
 def test_the_chat_and_its_webcams_run_without_a_csp_violation(new_user: UserFactory) -> None:
-    alice, bob = listening(new_user("alice")), listening(new_user("bob"))
+    alice = new_user("alice", enforce_csp=True, before=listen)
+    bob = new_user("bob", enforce_csp=True, before=listen)
     start_webcam(alice)
     who(bob).get_by_role("button", name="Watch alice").click()
     expect_playing(bob, "alice")
@@ -42,6 +42,18 @@ def test_the_chat_and_its_webcams_run_without_a_csp_violation(new_user: UserFact
     alice.get_by_label("Message").fill("a direct word")
     alice.get_by_role("button", name="Send", exact=True).click()
     expect(bob.get_by_text("a direct word")).to_be_attached()
+    # Reactions and the emoji picker (a web component with styles of its own).
+    alice.get_by_role("button", name="Lobby").click()
+    on_alice = alice.get_by_role("log", name="Lobby").get_by_role("article").filter(has_text="and a")
+    on_alice.hover()
+    on_alice.get_by_role("button", name="React").click()
+    alice.get_by_role("menuitem", name="👍").click()
+    expect(on_alice.get_by_role("button", name=re.compile("👍"))).to_be_visible()
+    alice.get_by_role("button", name="Emoji").click()
+    picker = alice.get_by_role("dialog", name="Emoji")
+    picker.get_by_role("tab", name="Smileys and emoticons").click()
+    picker.get_by_role("menuitem", name=re.compile("grinning face")).first.click()
+    expect(alice.get_by_label("Message")).to_have_value(re.compile("😀"))
     bob.get_by_role("button", name="Settings").click()
     expect(bob.get_by_role("dialog")).to_be_visible()
     bob.keyboard.press("Escape")
@@ -59,7 +71,7 @@ def test_the_chat_and_its_webcams_run_without_a_csp_violation(new_user: UserFact
         }"""
     )
     bob.locator("#hx-on-probe").click()
-    bob.wait_for_function("window.__violations.length >= 2")
+    bob.wait_for_function("() => window.__violations.length >= 2")
     assert bob.evaluate("window.__hxOn") is None
     assert any(line.startswith("script-src") for line in violations(bob))
 
@@ -79,7 +91,7 @@ def visit_evil(page: Page, action: str, fields: dict[str, str]) -> None:
 
 
 def test_another_website_cannot_sign_a_browser_in_or_out(browser: Browser, chat_server: Server) -> None:
-    context = browser.new_context(base_url=chat_server.url)
+    context = browser.new_context(base_url=chat_server.url)  # the CSP enforced
     try:
         page = context.new_page()
         page.set_default_timeout(10_000)

@@ -10,6 +10,11 @@ let picker = null;
 async function build() {
   await import(panel.dataset.picker);
   picker = document.createElement("emoji-picker");
+  // The element brings its own <style> in its shadow root; the page's CSP takes it with the
+  // page's nonce, given here before the element is in the page (docs/architecture.md).
+  const style = picker.shadowRoot?.querySelector("style");
+  const nonce = document.querySelector("script[nonce]")?.nonce;
+  if (style && nonce) style.nonce = nonce;
   picker.dataSource = panel.dataset.source;
   picker.addEventListener("emoji-click", (event) => insert(event.detail.unicode));
   panel.append(picker);
