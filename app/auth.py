@@ -1,7 +1,8 @@
 """Who a browser is: guest usernames, checked; and (with JWT on) the host site's tokens.
 
 A token is HS256 only, signed with `[JWT] SecretKey`. Its `sub` is the username; `op`, `img`,
-`url` and `iss` are optional flair. `exp`, `nbf` and `iat` are enforced when present, with
+`url`, `iss` and the 2025 BareRTC's `nick`, `vip`, `emoji`, `gender` and `rules` are optional
+(a claim of the wrong shape is dropped, not refused). `exp`, `nbf` and `iat` are enforced when present, with
 `LEEWAY_SECONDS` of grace for clocks that differ a little. Neither the token nor the key is
 ever logged; a refusal says why in words a person understands (`SignInError`).
 """
@@ -16,7 +17,7 @@ from urllib.parse import urljoin, urlsplit
 
 import jwt
 
-from app.chat.model import Identity
+from app.chat.model import KNOWN_RULES, Identity
 from app.chat.names import has_visible_letter, invisible_characters, reserved
 from app.settings import Settings
 
@@ -24,6 +25,10 @@ ALGORITHMS = ["HS256"]
 LEEWAY_SECONDS = 30
 MAX_TOKEN_CHARS = 8192
 MAX_URL_CHARS = 2048
+MAX_NICK_CHARS = 64
+MAX_EMOJI_CHARS = 16
+# Characters that reorder text around them: never in a name a chat shows.
+_BIDI_CONTROLS = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 AGAIN = "Please go back to the website and open the chat again."
 
 # Checked in order: the first class the error is an instance of gives the message.
@@ -97,7 +102,46 @@ def token_identity(token: str, settings: Settings) -> Identity:
         img=site_url(claims.get("img"), settings.website_url),
         url=site_url(claims.get("url"), settings.website_url),
         iss=claims["iss"][:200] if isinstance(claims.get("iss"), str) else "",
+        nick=_nick(claims.get("nick"), name),
+        vip=claims.get("vip") is True,
+        emoji=_emoji(claims.get("emoji")),
+        gender=_gender(claims.get("gender")),
+        rules=_rules(claims.get("rules")),
     )
+
+
+def _nick(value: Any, name: str) -> str:
+    """A display name: one line of printable text, kept only when it says something new."""
+    nick = " ".join(value.split()) if isinstance(value, str) else ""
+    if not nick or nick == name or len(nick) > MAX_NICK_CHARS or _unprintable(nick):
+        return ""
+    return nick
+
+
+def _emoji(value: Any) -> str:
+    """A flag or an emoji beside the name: short, no control or reordering characters. Joiners
+    and tags (U+200D, U+E0020-E007F) are format characters that emoji sequences need."""
+    if not isinstance(value, str) or not value.strip() or len(value) > MAX_EMOJI_CHARS:
+        return ""
+    if any(ch in _BIDI_CONTROLS or unicodedata.category(ch) in ("Cc", "Cs", "Co", "Cn", "Zl", "Zp") for ch in value):
+        return ""
+    return value.strip()
+
+
+def _gender(value: Any) -> str:
+    """m, f, o (any other answer) or "" (none): the 2025 BareRTC's `gender` claim, which colours
+    the button of the person's name."""
+    if not isinstance(value, str) or not value.strip():
+        return ""
+    word = value.strip().lower()
+    return {"m": "m", "male": "m", "man": "m", "f": "f", "female": "f", "woman": "f"}.get(word, "o")
+
+
+def _rules(value: Any) -> tuple[str, ...]:
+    """The known moderation rules in the `rules` claim (a list of words); others are ignored."""
+    if not isinstance(value, list):
+        return ()
+    return tuple(rule for rule in KNOWN_RULES if rule in value)
 
 
 def decode_token(token: str, secret_key: str) -> dict[str, Any]:

@@ -51,6 +51,12 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--messages", type=int, help="messages to send (default 200; slow: 400)")
     parser.add_argument("--size", type=int, help="characters of padding per message (slow: 16000)")
     parser.add_argument("--batch", type=int, default=50, help="sockets opened at once (default 50)")
+    parser.add_argument(
+        "--blocks",
+        type=int,
+        default=0,
+        help="storm: blocked pairs placed (each pair enters, one blocks the other, both leave) before the storm",
+    )
     parser.add_argument("--timeout", type=float, default=60.0, help="seconds any phase may wait")
     parser.add_argument("--repeat", type=int, default=1, help="runs; the median is reported too")
     parser.add_argument("--out", type=Path, help="write the results as JSON here")
@@ -87,6 +93,7 @@ def options_from(args: argparse.Namespace) -> Options:
         batch=args.batch,
         timeout=args.timeout,
         quiet=args.quiet,
+        blocks=args.blocks,
     )
 
 

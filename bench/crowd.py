@@ -28,6 +28,7 @@ class Options:
     batch: int = 50  # sockets opened at once
     timeout: float = 60.0  # per waiting phase
     quiet: bool = False
+    blocks: int = 0  # storm: blocked pairs placed before the storm, spread through the crowd
 
 
 def run_tag() -> str:
@@ -84,6 +85,7 @@ class Crowd:
         self.sockets: list[BenchSocket] = []
         self.cookies: list[str] = []
         self.first_connect_ns = 0
+        self._paired = {index for pair in self.blocked_pairs() for index in pair}
 
     def name(self, index: int) -> str:
         return f"{self.prefix}{index:05d}"
@@ -97,13 +99,51 @@ class Crowd:
 
         self.cookies = list(await asyncio.gather(*(one(i) for i in range(count))))
 
+    def blocked_pairs(self) -> list[tuple[int, int]]:
+        """`options.blocks` pairs of users (by index) spread evenly through the crowd: in each,
+        the first blocks the second, who is next in name order."""
+        count = min(self.options.blocks, self.options.n // 2)
+        step = self.options.n // count if count else 0
+        return [(i * step, i * step + 1) for i in range(count)]
+
+    async def place_blocks(self) -> None:
+        """Before the timed part: each pair enters, the first blocks the second, both leave. The
+        blocks stay with their sessions, so they hold again when the crowd enters."""
+        pairs = self.blocked_pairs()
+        if not pairs:
+            return
+        people = [index for pair in pairs for index in pair]
+        totals = Totals()
+        tallies = [Tally(totals, len(people)) for _ in people]
+        sockets = await asyncio.gather(
+            *(open_socket(self.options.target, self.cookies[i], t) for i, t in zip(people, tallies, strict=True))
+        )
+        try:
+            await self._until(lambda: totals.who_complete >= len(people), "blocks: entering")
+            by_index = dict(zip(people, sockets, strict=True))
+            for blocker, blocked in pairs:
+                by_index[blocker].send_json({"action": "block", "username": self.name(blocked)})
+            await self._until(lambda: totals.notices >= len(pairs), "blocks: placing")
+        finally:
+            for sock in sockets:
+                sock.leave()
+        await wait_for_empty_room(self.options.target)
+
+    async def _until(self, condition: Callable[[], bool], phase: str) -> None:
+        if not await wait_until(condition, self.options.timeout):
+            raise RuntimeError(f"{phase}: timed out")
+
+    def who_target(self, index: int, everyone: int) -> int:
+        """Rows a user's complete who list holds: everyone, less the one they are blocked with."""
+        return everyone - 1 if index in self._paired else everyone
+
     async def connect(self, who_target: int) -> None:
         """Open every socket, `batch` at a time; each batch's handshakes finish before the next."""
         self.first_connect_ns = time.monotonic_ns()
         batch = self.options.batch
         for start in range(0, len(self.cookies), batch):
             cookies = self.cookies[start : start + batch]
-            tallies = [Tally(self.totals, who_target) for _ in cookies]
+            tallies = [Tally(self.totals, self.who_target(start + i, who_target)) for i in range(len(cookies))]
             self.tallies += tallies
             target = self.options.target
             self.sockets += await asyncio.gather(
@@ -113,10 +153,16 @@ class Crowd:
                 )
             )
 
+    async def prepare(self) -> None:
+        """What comes before the timed part: everyone signs in, and the blocks are placed."""
+        if not self.cookies:
+            await self.sign_in(self.options.n)
+            await self.place_blocks()
+
     async def enter(self, progress_label: str) -> dict[str, object]:
         """Sign in and connect everyone; wait until every who list holds everyone."""
         n = self.options.n
-        await self.sign_in(n)
+        await self.prepare()
         async with Progress(progress_label, lambda: self.entry_line(), self.options.quiet):
             await self.connect(who_target=n)
             complete = await wait_until(lambda: self.totals.who_complete >= n, self.options.timeout)
@@ -124,6 +170,7 @@ class Crowd:
         last = max(done) if done else time.monotonic_ns()
         return {
             "who_complete": self.totals.who_complete,
+            "blocked_rows_seen": sum(1 for i in self._paired if len(self.tallies[i].who) >= n),  # 0: blocks held
             "all_complete": complete,
             "complete_s": round((last - self.first_connect_ns) / 1e9, 3),
             "frames": self.totals.frames,

@@ -66,9 +66,12 @@ async def send_messages(senders: list[BenchSocket], run: str, options: Options) 
 async def storm(options: Options, meter: Meter) -> Result:
     crowd = Crowd(options, f"s{run_tag()}-")
     try:
+        await crowd.prepare()
+        phase = PhaseCPU(meter)  # the storm alone: not the sign-ins, nor placing the blocks
         result = await crowd.enter("storm")
+        result.update(phase.stop())
         result.update(_rss_connected(meter))
-        result.update(delivered=crowd.totals.who_complete, expected=options.n)
+        result.update(delivered=crowd.totals.who_complete, expected=options.n, blocks=len(crowd.blocked_pairs()))
         return result
     finally:
         crowd.leave()

@@ -7,11 +7,13 @@ import uuid
 from collections import OrderedDict
 
 from app.chat.events import Event
-from app.chat.model import Member
+from app.chat.model import SESSION_LIFETIME_SECONDS, Member, SessionState
 from app.chat.ports import EventHandler
 from app.chat.posts import Post, toggle_reaction
 
 REVOKED_TRIM = 1024  # past this many revoked sessions, the expired ones are dropped
+MAX_SESSION_STATES = 100_000  # sign-ins whose state is kept at once (the oldest saved go first)
+MAX_SITE_BLOCKLISTS = 100_000  # members whose website blocklist is kept (the oldest sent go first)
 
 
 class MemoryBus:
@@ -37,13 +39,15 @@ class MemoryBus:
 
 
 class MemoryRegistry:
-    """Names, members and bans in this process's memory."""
+    """Names, members, bans, session states and site blocklists in this process's memory."""
 
     def __init__(self) -> None:
         self._names: dict[str, Member] = {}
         self._bans: dict[str, float] = {}
         self._revoked = RevokedSessions()
         self._sign_ins = SignInCounts()
+        self._states: dict[str, tuple[SessionState, float]] = {}  # sid -> (state, expiry), oldest first
+        self._site_blocks: dict[str, tuple[str, ...]] = {}
 
     async def claim(self, member: Member, *, replacing: str = "") -> Member | None:
         holder = self._names.get(member.name)
@@ -86,6 +90,28 @@ class MemoryRegistry:
 
     async def count_sign_in(self, address: str) -> int:
         return self._sign_ins.count(address)
+
+    async def session_state(self, sid: str) -> SessionState | None:
+        kept = self._states.get(sid)
+        if kept is None or kept[1] <= time.time():
+            return None
+        return kept[0]
+
+    async def store_session_state(self, sid: str, state: SessionState) -> None:
+        self._states.pop(sid, None)  # saved again: now the newest
+        self._states[sid] = (state, time.time() + SESSION_LIFETIME_SECONDS)
+        while len(self._states) > MAX_SESSION_STATES or next(iter(self._states.values()))[1] <= time.time():
+            del self._states[next(iter(self._states))]
+
+    async def site_blocklist(self, name: str) -> tuple[str, ...]:
+        return self._site_blocks.get(name.casefold(), ())
+
+    async def store_site_blocklist(self, name: str, blocked: tuple[str, ...]) -> None:
+        self._site_blocks.pop(name.casefold(), None)
+        if blocked:
+            self._site_blocks[name.casefold()] = blocked
+        while len(self._site_blocks) > MAX_SITE_BLOCKLISTS:
+            del self._site_blocks[next(iter(self._site_blocks))]
 
 
 class SignInCounts:

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
 import random
 import time
@@ -37,7 +38,15 @@ from app.broker.redis_presence import Presence
 from app.broker.redis_scripts import CLAIM, HEARTBEAT, RELEASE, STORE, SWEEP, Keys
 from app.chat.close_codes import Close, name_taken
 from app.chat.events import Disconnect, Event, Left, MalformedEvent, Updated, decode_event, encode_event
-from app.chat.model import Member, member_from_json, member_to_json
+from app.chat.model import (
+    SESSION_LIFETIME_SECONDS,
+    Member,
+    SessionState,
+    member_from_json,
+    member_to_json,
+    state_from_json,
+    state_to_json,
+)
 from app.chat.ports import EventHandler
 from app.settings import RedisSettings
 
@@ -79,6 +88,7 @@ class RedisBroker:
         self._revoked = RevokedSessions()  # revocations this process knows of, for when Redis is away
         self._pending_revocations: dict[str, float] = {}  # made while Redis was away
         self._local_sign_ins = SignInCounts()  # counted here while Redis is away
+        self._states: dict[str, SessionState] = {}  # saved while Redis was away: this process's copy
         self._supervisor: asyncio.Task[None] | None = None
         self._attempted = asyncio.Event()
         self.messages = RedisMessages(self.keys, self._command, Offline)
@@ -249,6 +259,41 @@ class RedisBroker:
         except Offline:
             return self._local_sign_ins.count(address)
 
+    async def session_state(self, sid: str) -> SessionState | None:
+        try:
+            text = await self._command(lambda client: client.get(self.keys.session(sid)))
+        except Offline:
+            return self._states.get(sid)
+        return state_from_json(text) if text else self._states.get(sid)
+
+    async def store_session_state(self, sid: str, state: SessionState) -> None:
+        text = state_to_json(state)
+        try:
+            await self._command(
+                lambda client: client.set(self.keys.session(sid), text, px=SESSION_LIFETIME_SECONDS * 1000)
+            )
+        except Offline:
+            self._states[sid] = state  # pushed when Redis is back
+        else:
+            self._states.pop(sid, None)
+
+    async def site_blocklist(self, name: str) -> tuple[str, ...]:
+        try:
+            text = await self._command(lambda client: client.hget(self.keys.site_blocks, name.casefold()))
+        except Offline:
+            return ()
+        return tuple(str(blocked) for blocked in json.loads(text)) if text else ()
+
+    async def store_site_blocklist(self, name: str, blocked: tuple[str, ...]) -> None:
+        key = name.casefold()
+        try:
+            if blocked:
+                await self._command(lambda client: client.hset(self.keys.site_blocks, key, json.dumps(list(blocked))))
+            else:
+                await self._command(lambda client: client.hdel(self.keys.site_blocks, key))
+        except Offline:
+            log.warning("Redis is away: the website's blocklist for %r was not kept", name)
+
     # --- talking to Redis ---------------------------------------------------------
 
     async def _script(self, name: str, *args: str | float) -> Any:
@@ -365,6 +410,7 @@ class RedisBroker:
         await self._resync(drop_missing=False)
         self._resync_due = True
         await self._push_pending_bans()
+        await self._push_pending_states()
 
     async def _resync(self, *, drop_missing: bool) -> None:
         assert self._client is not None
@@ -396,6 +442,12 @@ class RedisBroker:
             else:
                 await self._client.zrem(self.keys.bans, name)
             del self._pending_bans[name]
+
+    async def _push_pending_states(self) -> None:
+        assert self._client is not None
+        for sid, state in list(self._states.items()):
+            await self._client.set(self.keys.session(sid), state_to_json(state), px=SESSION_LIFETIME_SECONDS * 1000)
+            del self._states[sid]
 
     async def _listen(self, pubsub: PubSub) -> None:
         async for message in pubsub.listen():

@@ -16,6 +16,9 @@ Keys, all starting with the configured prefix P:
 - `P:revoked:<session id>` — a string with an expiry: that session was signed out, kicked or
   banned, and its cookie is refused until it would have expired anyway.
 - `P:signins:<address>` — a counter with an expiry: sign-ins from that address this minute.
+- `P:session:<sid>` — a string with an expiry: what one sign-in keeps across reconnects
+  (its mutes, blocks and status: `SessionState` as JSON).
+- `P:siteblocks` — hash: casefolded member name -> the host site's blocklist for them (JSON).
 
 A name belongs to whoever holds it only while their process's `alive` key exists: `claim` takes
 a name from a dead process at once, and `sweep` (run by every process each heartbeat) removes
@@ -54,6 +57,13 @@ class Keys:
 
     def message(self, message_id: str) -> str:
         return f"{self.prefix}:msg:{message_id}"
+
+    @property
+    def site_blocks(self) -> str:
+        return f"{self.prefix}:siteblocks"
+
+    def session(self, sid: str) -> str:
+        return f"{self.prefix}:session:{sid}"
 
     def names(self, process: str) -> str:
         return f"{self.prefix}:names:{process}"

@@ -108,22 +108,45 @@ async def run(room: Moderation, caller: Member, text: str) -> Reply:
 
 
 async def kick(call: Call) -> str:
-    target = _target(call, "kick")
-    reason = f"You have been kicked from the chat by {call.caller.name}."
-    await call.room.disconnect(target, Close.KICKED, reason)
-    _log(call, "kick", target.name)
-    return f"{target.name} has been kicked."
+    return await kick_member(call, _target(call, "kick"))
 
 
 async def ban(call: Call) -> str:
     name, hours = _name_and_hours(call.args)
-    target = _target(call, "ban", name)
+    return await ban_member(call, _target(call, "ban", name), hours)
+
+
+# The one way a kick or a ban happens: `/kick` and `/ban` typed in the message box, and the Kick
+# and Ban dialogs of the profile card (the `kick` and `ban` frames, with a reason, chat/people.py).
+# A report to the host site about the kick or ban belongs here, once for both ways.
+
+
+async def kick_member(call: Call, target: Member, reason: str = "") -> str:
+    """Disconnect `target` (whom the caller may act on: see `target_for`)."""
+    because = f": {reason}" if reason else "."
+    await call.room.disconnect(
+        target, Close.KICKED, f"You have been kicked from the chat by {call.caller.name}{because}"
+    )
+    _log(call, "kick", target.name, reason)
+    return f"{target.name} has been kicked."
+
+
+async def ban_member(call: Call, target: Member, hours: float, reason: str = "") -> str:
+    """Ban `target` for `hours` and disconnect them."""
     length = duration_words(hours * 3600)
     await call.room.ban(target.name, time.time() + hours * 3600)
-    reason = f"You have been banned from the chat by {call.caller.name} for {length}."
-    await call.room.disconnect(target, Close.BANNED, reason)
-    _log(call, "ban", target.name, f"{hours:g} hours")
+    because = f": {reason}" if reason else "."
+    text = f"You have been banned from the chat by {call.caller.name} for {length}{because}"
+    await call.room.disconnect(target, Close.BANNED, text)
+    _log(call, "ban", target.name, f"{hours:g} hours" + (f"; {reason}" if reason else ""))
     return f"{target.name} has been banned for {length}."
+
+
+def target_for(call: Call, verb: str, name: str) -> Member:
+    """The present member named `name` whom the caller may `verb` (kick, ban), or CommandError."""
+    if not call.caller.op:
+        raise CommandError(f"Only operators may {verb} people.")
+    return _target(call, verb, name)
 
 
 async def unban(call: Call) -> str:

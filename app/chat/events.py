@@ -32,9 +32,11 @@ class Updated(_Event, frozen=True):
 
 
 class ChannelPost(_Event, frozen=True):
-    """A fragment for everyone: a channel message."""
+    """A channel message, for everyone who may read it (chat/room.py `_post`)."""
 
     html: str
+    sender: str = ""  # whoever muted or is blocked with them does not get it
+    vip: bool = False  # a VIP channel's: only VIP members and operators get it
 
 
 class DirectPost(_Event, frozen=True):
@@ -62,6 +64,7 @@ class ReactionsChanged(_Event, frozen=True):
     version: int
     people: tuple[str, ...]
     html: str
+    ring: str = ""  # the post's channel (a VIP channel's reactions reach only who may see it)
 
 
 class Typing(_Event, frozen=True):

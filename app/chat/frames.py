@@ -143,10 +143,97 @@ class ClearHistory(Frame, frozen=True, tag="history-clear"):
     """Erase every saved direct message I sent or received (the page asked me to confirm)."""
 
 
+# --- people (chat/people.py) -----------------------------------------------------------
+
+
+class ShowProfile(Frame, frozen=True, tag="profile"):
+    """Send me `username`'s profile card."""
+
+    username: str
+
+
+class MutePerson(Frame, frozen=True, tag="mute"):
+    """Stop showing me `username`'s messages and DMs, and my camera to them."""
+
+    username: str
+
+
+class UnmutePerson(Frame, frozen=True, tag="unmute"):
+    username: str
+
+
+class BlockPerson(Frame, frozen=True, tag="block"):
+    """Hide `username` and me from each other entirely."""
+
+    username: str
+
+
+class UnblockPerson(Frame, frozen=True, tag="unblock"):
+    username: str
+
+
+class SetStatus(Frame, frozen=True, tag="status"):
+    """My status: online, away, or one of the configured chat statuses."""
+
+    status: str
+
+
+class SetIdle(Frame, frozen=True, tag="idle"):
+    """I have not touched mouse or keyboard for a while (`idle`), or I am back."""
+
+    idle: Flag
+
+
+class SetDoNotDisturb(Frame, frozen=True, tag="dnd"):
+    """Ignore unsolicited messages: only people I already talk to (and operators) may write."""
+
+    on: Flag = False  # a checkbox: "on" when ticked, absent when not
+
+    @property
+    def wanted(self) -> bool:
+        return checked(self.on)
+
+
+class KickPerson(Frame, frozen=True, tag="kick"):
+    """An operator's Kick dialog: the same as `/kick`, with a reason."""
+
+    username: str
+    reason: str = ""
+
+
+class BanPerson(Frame, frozen=True, tag="ban"):
+    """An operator's Ban dialog: the same as `/ban`, with a reason and 1-96 hours."""
+
+    username: str
+    hours: float | str  # a number, or the Ban dialog's number field as text
+    reason: str = ""
+
+
 SignalFrame = OpenFeed | Watching | NotWatching | SessionDescription | IceCandidate | HangUp
 HistoryFrame = ShowHistory | ListPartners | ClearHistory
+PeopleFrame = (
+    ShowProfile
+    | MutePerson
+    | UnmutePerson
+    | BlockPerson
+    | UnblockPerson
+    | SetStatus
+    | SetIdle
+    | SetDoNotDisturb
+    | KickPerson
+    | BanPerson
+)
 Inbound = (
-    PostMessage | TakeBack | React | ShowTyping | OpenThread | SetCamera | VideoInvite | SignalFrame | HistoryFrame
+    PostMessage
+    | TakeBack
+    | React
+    | ShowTyping
+    | OpenThread
+    | SetCamera
+    | VideoInvite
+    | SignalFrame
+    | HistoryFrame
+    | PeopleFrame
 )
 
 # action -> struct, for error messages and the docs test
@@ -169,5 +256,15 @@ INBOUND: dict[str, type[Frame]] = {
         ShowHistory,
         ListPartners,
         ClearHistory,
+        ShowProfile,
+        MutePerson,
+        UnmutePerson,
+        BlockPerson,
+        UnblockPerson,
+        SetStatus,
+        SetIdle,
+        SetDoNotDisturb,
+        KickPerson,
+        BanPerson,
     )
 }

@@ -9,10 +9,12 @@ reactions as they are now; taken-back ones have left the ring and never come bac
 
 from __future__ import annotations
 
+from collections.abc import Collection, Iterable
+
 from app.chat.ports import MessageStore, StoreUnavailable
 from app.chat.posts import DIRECT_RING, Post
 from app.chat.render import Renderer
-from app.settings import Settings
+from app.settings import Channel, Settings
 
 
 class History:
@@ -31,16 +33,19 @@ class History:
     async def record(self, post: Post) -> None:
         await self.store.record(post, self.ring_size(post.ring))
 
-    async def for_newcomer(self) -> list[str]:
-        """Each channel's recent messages, one fragment per channel that echoes any."""
+    async def for_newcomer(self, unheard: Collection[str] = (), channels: Iterable[Channel] | None = None) -> list[str]:
+        """Each of `channels`' recent messages (every channel's, by default), one fragment per
+        channel that echoes any; none by the people in `unheard` (whom the newcomer muted or is
+        blocked with)."""
         parts = []
-        for channel in self.settings.public_channels:
+        for channel in self.settings.public_channels if channels is None else channels:
             if channel.echo_messages_on_join <= 0:
                 continue
             try:
                 posts = await self.store.recent(channel.id, channel.echo_messages_on_join)
             except StoreUnavailable:
                 posts = []
+            posts = [post for post in posts if post.author.name not in unheard] if unheard else posts
             if posts:
                 parts.append(self.render.echo(self.render.channel_log(channel.id), posts))
         return parts

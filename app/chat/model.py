@@ -9,6 +9,8 @@ import msgspec
 
 Camera = Literal["off", "on", "nsfw"]
 SESSION_LIFETIME_SECONDS = 12 * 3600  # a session cookie, and a revoked session's entry, last this long
+# What the host site's JWT `rules` claim may forbid (the 2025 BareRTC's names), enforced in chat/rules.py.
+KNOWN_RULES = ("redcam", "nobroadcast", "novideo", "noimage", "nodvd")
 
 
 def dom_key(name: str) -> str:
@@ -26,6 +28,11 @@ class Identity(msgspec.Struct, frozen=True, kw_only=True):
     img: str = ""
     url: str = ""
     iss: str = ""
+    nick: str = ""  # JWT `nick`: a display name shown beside the username
+    vip: bool = False
+    emoji: str = ""
+    gender: str = ""  # "m", "f", "o" (other) or "" (not said): colours the name's button
+    rules: tuple[str, ...] = ()  # JWT `rules`, known ones only (KNOWN_RULES)
 
     def to_session(self) -> dict[str, Any]:
         return msgspec.structs.asdict(self)
@@ -39,7 +46,34 @@ class Identity(msgspec.Struct, frozen=True, kw_only=True):
             return None
 
 
-class Member(msgspec.Struct, frozen=True, kw_only=True):
+class Ref(msgspec.Struct, frozen=True, array_like=True):
+    """Whom a mute or block is aimed at: a site member by name (`sid` empty), or one guest's
+    sign-in (a later guest who takes the same name is someone else)."""
+
+    name: str
+    sid: str = ""
+
+    def points_at(self, member: Member) -> bool:
+        if self.name != member.name:
+            return False
+        return self.sid == member.sid if self.sid else member.signed_in
+
+    @classmethod
+    def to(cls, member: Member) -> Ref:
+        return cls(member.name, "" if member.signed_in else member.sid)
+
+
+class SessionState(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
+    """What one sign-in keeps across its reconnects, on every process: whom it muted and
+    blocked, its chosen status, and whether it takes new conversations."""
+
+    mutes: tuple[Ref, ...] = ()
+    blocks: tuple[Ref, ...] = ()
+    status: str = "online"
+    dnd: bool = False  # "Ignore unsolicited messages"
+
+
+class Member(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
     """A user present in the room, as every process sees them."""
 
     name: str
@@ -49,6 +83,11 @@ class Member(msgspec.Struct, frozen=True, kw_only=True):
     jwt_op: bool = False  # operator by the host site's token (outranks /op)
     img: str = ""
     url: str = ""
+    nick: str = ""
+    vip: bool = False
+    emoji: str = ""
+    gender: str = ""
+    rules: tuple[str, ...] = ()
     camera: Camera = "off"
     # While the camera is on (docs/protocol.md, `me`): what everyone sees in the who list ...
     muted: bool = False  # the microphone is muted
@@ -56,6 +95,11 @@ class Member(msgspec.Struct, frozen=True, kw_only=True):
     mutual: bool = False  # only people on camera may watch
     # ... and what only the relay reads: who may watch even so (chat/webcam_rules.py).
     invited: tuple[str, ...] = ()
+    status: str = "online"  # chosen: online, away or a configured chat status
+    idle: bool = False  # no input for a while: shown as Away while the status is online
+    dnd: bool = False
+    mutes: tuple[Ref, ...] = ()
+    blocks: tuple[Ref, ...] = ()
     since: float = 0.0
     process: str = ""
     conn: str = ""  # the connection that holds the name right now
@@ -64,6 +108,19 @@ class Member(msgspec.Struct, frozen=True, kw_only=True):
     @property
     def key(self) -> str:
         return dom_key(self.name)
+
+    @property
+    def shown_status(self) -> str:
+        """The status others see: Away while idle, unless another status was chosen."""
+        return "away" if self.idle and self.status == "online" else self.status
+
+    @property
+    def display_name(self) -> str:
+        return self.nick or self.name
+
+    @property
+    def state(self) -> SessionState:
+        return SessionState(mutes=self.mutes, blocks=self.blocks, status=self.status, dnd=self.dnd)
 
     @classmethod
     def from_identity(cls, identity: Identity, *, since: float, process: str, conn: str, address: str = "") -> Member:
@@ -75,6 +132,11 @@ class Member(msgspec.Struct, frozen=True, kw_only=True):
             jwt_op=identity.op,
             img=identity.img,
             url=identity.url,
+            nick=identity.nick,
+            vip=identity.vip,
+            emoji=identity.emoji,
+            gender=identity.gender,
+            rules=identity.rules,
             since=since,
             process=process,
             conn=conn,
@@ -96,3 +158,14 @@ def member_to_json(member: Member) -> str:
 
 def member_from_json(text: str | bytes) -> Member:
     return _member_decoder.decode(text)
+
+
+_state_decoder = msgspec.json.Decoder(SessionState)
+
+
+def state_to_json(state: SessionState) -> str:
+    return _member_json.encode(state).decode()
+
+
+def state_from_json(text: str | bytes) -> SessionState:
+    return _state_decoder.decode(text)

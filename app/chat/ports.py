@@ -2,8 +2,9 @@
 
 - `EventBus`: every event published by any process reaches every process's room, in order.
 - `Registry`: the little state the processes share: who holds which name, their current
-  state for processes that start later, the ban list, and the sessions revoked by sign-out,
-  kick or ban.
+  state for processes that start later, the ban list, the sessions revoked by sign-out, kick
+  or ban, what each sign-in keeps across its reconnects (mutes, blocks, status), and the host
+  site's blocklists.
 - `MessageStore`: the recent messages, one bounded ring per channel and one for every direct
   message, each post's state (reactions) changed atomically in one place.
 
@@ -20,7 +21,7 @@ from collections.abc import Awaitable, Callable
 from typing import Protocol
 
 from app.chat.events import Event
-from app.chat.model import Member
+from app.chat.model import Member, SessionState
 from app.chat.posts import Post
 from app.chat.stored import HistoryPage, PartnerPage, PartnerSort, StoredMessage
 
@@ -80,6 +81,18 @@ class Registry(Protocol):
 
     async def count_sign_in(self, address: str) -> int:
         """Count a sign-in from `address`; returns how many it made this minute (this one too)."""
+
+    async def session_state(self, sid: str) -> SessionState | None:
+        """What the sign-in `sid` keeps across reconnects, if it saved anything."""
+
+    async def store_session_state(self, sid: str, state: SessionState) -> None:
+        """Keep `state` for the sign-in `sid` for `SESSION_LIFETIME_SECONDS`."""
+
+    async def site_blocklist(self, name: str) -> tuple[str, ...]:
+        """The host site's blocklist for its member `name` (empty when it sent none)."""
+
+    async def store_site_blocklist(self, name: str, blocked: tuple[str, ...]) -> None:
+        """Replace the host site's blocklist for its member `name`."""
 
 
 class StoreUnavailable(Exception):

@@ -26,14 +26,19 @@ class Author(msgspec.Struct, frozen=True, kw_only=True):
     name: str
     img: str = ""
     op: bool = False
+    nick: str = ""  # the JWT `nick` they had then
 
     @property
     def key(self) -> str:
         return dom_key(self.name)
 
+    @property
+    def display_name(self) -> str:
+        return self.nick or self.name
+
     @classmethod
     def of(cls, member: Member) -> Author:
-        return cls(name=member.name, img=member.img, op=member.op)
+        return cls(name=member.name, img=member.img, op=member.op, nick=member.nick)
 
 
 class Reaction(msgspec.Struct, frozen=True, array_like=True):

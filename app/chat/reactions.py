@@ -73,8 +73,8 @@ class Reactions:
         if changed is None:
             raise FrameError(GONE)
         html = self.render.reactions(changed)
-        await self.publish(ReactionsChanged(changed.id, changed.version, changed.people, html))
+        await self.publish(ReactionsChanged(changed.id, changed.version, changed.people, html, ring=changed.ring))
 
     def apply(self, event: ReactionsChanged) -> None:
         if self.versions.admit(event.id, event.version):
-            self.delivery.audience(event.people, event.html)
+            self.delivery.audience(event.people, event.html, ring=event.ring)

@@ -21,12 +21,13 @@ from pathlib import Path
 from jinja2 import Environment, FileSystemLoader, Template, select_autoescape
 from markupsafe import Markup
 
+from app.chat.cards import Card
 from app.chat.markdown import render_markdown
 from app.chat.message_ids import MessageIds
-from app.chat.model import Member, dom_key
+from app.chat.model import Member, Ref, dom_key
 from app.chat.posts import Author, Post
 from app.chat.stored import PartnerPage, PartnerSort
-from app.settings import Channel
+from app.settings import Channel, ChatStatus, Settings
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 SERVER_NAME = "ChatServer"
@@ -65,9 +66,11 @@ class PartnerListing:
 class Renderer:
     """Renders every fragment the socket pushes."""
 
-    def __init__(self, env: Environment) -> None:
+    def __init__(self, env: Environment, settings: Settings) -> None:
         self.env = env
         self.ids = MessageIds()
+        self.settings = settings
+        self.statuses: dict[str, ChatStatus] = {status.id: status for status in self.settings.statuses}
         self._templates: dict[str, Template] = {}
 
     def _render(self, fragment: str, **context: object) -> str:
@@ -78,8 +81,18 @@ class Renderer:
 
     # --- the who list --------------------------------------------------------------
 
-    def who_row(self, member: Member, oob: str = "") -> str:
-        return self._render("who_row", member=member, oob=oob)
+    def who_row(self, member: Member, oob: str = "", *, muted: bool = False, camera_hidden: bool = False) -> str:
+        """A member's who-list row. Variants: `muted` (the viewer muted them: marked, with an
+        Unmute button), `camera_hidden` (they muted the viewer: their camera is not offered)."""
+        return self._render(
+            "who_row",
+            member=member,
+            oob=oob,
+            unmute=muted,
+            camera="off" if camera_hidden else member.camera,
+            status=self.statuses.get(member.shown_status) if member.shown_status != "online" else None,
+            vip=self.settings.vip,
+        )
 
     def who_list(self, rows: Iterable[str]) -> Iterator[str]:
         """The whole list, from rows already rendered: the list replaced with an empty one, then
@@ -110,8 +123,9 @@ class Renderer:
     def who_remove(self, name: str) -> str:
         return self._render("who_remove", key=dom_key(name))
 
-    def who_count(self, count: int) -> str:
-        return self._render("who_count", count=count, oob=True)
+    def who_counts(self, count: int, cameras: int) -> str:
+        """The number of people in the list and of cameras on, for the heading and the summary."""
+        return self._render("who_count", count=count, oob=True) + self._render("who_cameras", count=cameras, oob=True)
 
     # --- messages ------------------------------------------------------------------
 
@@ -228,6 +242,20 @@ class Renderer:
 
     def notice(self, text: str, level: str = "error") -> str:
         return self._render("notice", text=text, level=level)
+
+    # --- people --------------------------------------------------------------------
+
+    def profile_card(self, card: Card) -> str:
+        """One person's card for the viewer who asked (it replaces the dialog's content)."""
+        return self._render("profile_card", card=card, member=card.member, settings=self.settings)
+
+    def my_relations(self, mutes: Iterable[Ref], blocks: Iterable[Ref]) -> str:
+        """The people I muted or blocked, each with the button that lifts it (Settings dialog)."""
+        return self._render("relations", mutes=list(mutes), blocks=list(blocks), oob=True)
+
+    def channel_access(self, channel: Channel, *, granted: bool) -> str:
+        """A VIP channel's tab and log added for someone who may now see it, or removed."""
+        return self._render("channel_access", channel=channel, granted=granted)
 
     # --- direct messages -----------------------------------------------------------
 

@@ -52,17 +52,21 @@ from app.chat.markdown import Rendered, render_message
 from app.chat.model import SESSION_LIFETIME_SECONDS, Identity, Member
 from app.chat.names import look_alike, look_alike_keys
 from app.chat.outlet import Delivery, Outlet
+from app.chat.people import People
 from app.chat.ports import EventBus, MessageHistory, MessageStore, Registry
 from app.chat.posts import DIRECT_RING, LatestVersions
 from app.chat.protocol import FrameError
 from app.chat.reactions import Reactions
+from app.chat.relations import Conversations, Relations
 from app.chat.render import Renderer, template_environment
+from app.chat.separations import send_separations
 from app.chat.signaling import SIGNALS, SignalRelay
 from app.chat.takeback import TakeBacks
 from app.chat.typing import TypingIndicator
 from app.chat.webcam_rules import affects_watching
 from app.chat.webcams import Webcams
-from app.settings import Settings
+from app.chat.who import Placed, WhoList
+from app.settings import Channel, Settings
 
 log = logging.getLogger("app.room")
 # Said to a sender while the processes cannot reach each other (Redis away); not queued for later.
@@ -92,14 +96,17 @@ class Room:
         self.settings = settings
         self.bus = bus
         self.registry = registry
-        self.render = Renderer(templates or template_environment())
+        self.render = Renderer(templates or template_environment(), settings)
         self.emoji = emoji or EmojiTable(extra=settings.reactions.emoji)
-        self.roster: dict[str, Member] = {}
-        self._sorted: list[tuple[str, str]] = []  # (casefolded, name) in display order
+        self.who = WhoList(self.render, Relations(settings.blockable_admins))  # roster, rows, who hides from whom
+        self.roster: dict[str, Member] = self.who.roster
+        self._sorted: list[tuple[str, str]] = self.who.sorted  # (casefolded, name) in display order
         self._alike: dict[str, set[str]] = {}  # each look-alike key -> the names present that have it
         self._by_address: dict[str, set[str]] = {}  # each address -> the names present from it
-        self._rows: dict[str, str] = {}  # each member's who-list row, rendered once per change
-        self.delivery = Delivery()
+        self.conversations = Conversations()
+        self.people = People(self)
+        vip_channels = frozenset(channel.id for channel in settings.public_channels if channel.vip)
+        self.delivery = Delivery(self.who.relations, self.roster, vip_channels)
         self.outlets = self.delivery.outlets  # this process's connections in the room, by username
         self.connections: dict[str, Outlet] = {}  # every local connection, by connection id
         self._echo: dict[str, list[str]] = {}  # connection id -> recent messages, until it is in
@@ -108,7 +115,11 @@ class Room:
         # or until those connections go).
         self._departed: dict[str, set[str]] = {}
         self.signals = SignalRelay(
-            self.roster, bus.publish, self.connections, rings_per_minute=settings.limits.rings_per_minute
+            self.roster,
+            bus.publish,
+            self.connections,
+            self.who.relations,
+            rings_per_minute=settings.limits.rings_per_minute,
         )
         self.webcams = Webcams(self)
         self.history = History(settings, messages, self.render)
@@ -140,6 +151,8 @@ class Room:
         self.on(ShowHistory, self.saved_dms.on_show)
         self.on(ListPartners, self.saved_dms.on_partners)
         self.on(ClearHistory, self.saved_dms.on_clear)
+        for frame_type, handler in self.people.handlers().items():
+            self.on(frame_type, handler)
 
     def on(self, kind: type[F], handler: Callable[[Outlet, F], Awaitable[None]]) -> None:
         """Handle inbound frames of type `kind` with `handler`."""
@@ -182,9 +195,7 @@ class Room:
         if await self.registry.revoked(identity.sid):
             outlet.close(Close.SIGNED_OUT, "You signed out or were removed from the chat. Please sign in again.")
             return False
-        member = Member.from_identity(
-            identity, since=time.time(), process=self.bus.process_id, conn=outlet.conn_id, address=address
-        )
+        member = await self._newcomer(identity, conn=outlet.conn_id, address=address)
         if not identity.signed_in and (other := self._look_alike_present(identity.name)) is not None:
             outlet.close(Close.NAME_TAKEN, self._look_alike_refusal(identity.name, other))
             return False
@@ -207,13 +218,32 @@ class Room:
             await self.bus.publish(Disconnect(holder.name, Close.REPLACED, reason, holder.conn))
             member = member.with_changes(op=holder.op or member.op) if holder.sid == member.sid else member
         self.outlets[identity.name] = outlet
-        self._echo[outlet.conn_id] = await self.history.for_newcomer()
+        self._echo[outlet.conn_id] = await self.history.for_newcomer(
+            self.who.unheard_by(member), self.channels_for(member)
+        )
         if identity.signed_in:
             await self._displace_look_alike_guests(identity.name)
         await self.bus.publish(Joined(member) if holder is None else Updated(member))
         if holder is not None:
             self._send_initial(outlet)
         return True
+
+    async def viewer(self, identity: Identity) -> Member:
+        """Who `identity` is in the room: their member when this sign-in is here, else the
+        member they would be (with their sign-in's saved state), for the page they load."""
+        present = self.roster.get(identity.name)
+        if present is not None and present.sid == identity.sid:
+            return present
+        return await self._newcomer(identity)
+
+    async def _newcomer(self, identity: Identity, conn: str = "", address: str = "") -> Member:
+        """A new connection's member: camera off, with what its sign-in keeps (mutes, blocks,
+        status, do-not-disturb) from any earlier connection, on any process."""
+        state = await self.people.state_for(identity)
+        member = Member.from_identity(
+            identity, since=time.time(), process=self.bus.process_id, conn=conn, address=address
+        )
+        return member.with_changes(mutes=state.mutes, blocks=state.blocks, status=state.status, dnd=state.dnd)
 
     def too_many_from(self, address: str) -> bool:
         """`address` already has `Limits.NamesPerAddress` people in the room."""
@@ -267,11 +297,20 @@ class Room:
             await self.bus.publish(Left(name, outlet.conn_id))
 
     def _send_initial(self, outlet: Outlet) -> None:
-        for part in self.render.who_list(self.who_rows()):
+        name = outlet.identity.name
+        for part in self.render.who_list(self.who.rows_for(name)):
             outlet.send_html(part)
-        outlet.send_html(self.render.who_count(len(self._sorted)) + self.render.welcome(self.settings.public_channels))
+        member = self.roster.get(name)
+        welcome = self.render.welcome(self.channels_for(member))
+        mine = self.render.my_relations(member.mutes, member.blocks) if member is not None else ""
+        outlet.send_html(self.who.counts(name) + welcome + mine)
         for part in self._echo.pop(outlet.conn_id, []):
             outlet.send_html(part)
+
+    def channels_for(self, member: Member | Identity | None) -> list[Channel]:
+        """The channels `member` may see: VIP channels only for VIP members and operators."""
+        vip = member is not None and (member.vip or member.op)
+        return [channel for channel in self.settings.public_channels if vip or not channel.vip]
 
     # --- inbound frames -----------------------------------------------------------
 
@@ -301,15 +340,15 @@ class Room:
         if channel.startswith("@"):
             await self._direct(outlet, sender, channel[1:], text)
             return
-        if self.settings.channel(channel) is None:
+        found = self.settings.channel(channel)
+        if found is None or found not in self.channels_for(sender):
             raise FrameError(f"There is no channel {channel[:40]!r}.")
         rendered = render_message(text, self.present_name, self.emoji)
         post = self.render.new_post(sender, rendered.html, ring=channel, mentions=rendered.mentions)
         await self.history.record(post)
         await self.typing.stopped(sender.name, channel)
-        await self.bus.publish(
-            ChannelPost(self.render.append(self.render.channel_log(channel), self.render.post(post)))
-        )
+        html = self.render.append(self.render.channel_log(channel), self.render.post(post))
+        await self.bus.publish(ChannelPost(html, sender=sender.name, vip=found.vip))
         if not self.bus.everywhere:
             self.tell(outlet, CUT_OFF + " Your message reached only the people connected to this server.")
 
@@ -324,6 +363,7 @@ class Room:
                     )
                 )
             raise FrameError(f"{other} is not in the room; your message was not sent.")
+        self.people.check_write(sender, other)
         rendered = self._render_text(text)
         post = self.render.new_post(
             sender, rendered.html, ring=DIRECT_RING, recipient=other, mentions=rendered.mentions
@@ -332,6 +372,8 @@ class Room:
         item = self.render.post(post)
         self._deliver_direct(outlet, other, item, post.id)
         await self.typing.stopped(sender.name, "@" + other)
+        if self.who.relations.muting(other, sender.name):
+            return  # they muted the sender, who is not told
         await self.bus.publish(DirectPost(sender.name, other, item, post.id))
         await self.saved_dms.record(sender, other, post.id, text, post.ts)
         if not self.bus.everywhere and other not in self.outlets:
@@ -344,8 +386,10 @@ class Room:
         other = frame.username
         if other == outlet.identity.name:
             raise FrameError("That is you: direct messages go to other people.")
-        if other not in self.roster:
-            raise FrameError(f"{other[:40]} is not in the room.")
+        me = self.roster.get(outlet.identity.name)
+        if me is None:
+            raise FrameError("You are not in the room any more.")
+        self.people.check_write(me, other, sending=False)
         self._ensure_thread(outlet, other)
 
     def _ensure_thread(self, outlet: Outlet, other: str) -> None:
@@ -433,10 +477,12 @@ class Room:
                 self._on_updated(member)
             case Left(name, conn):
                 self._on_left(name, conn)
-            case ChannelPost(html):
-                self.broadcast(html)
+            case ChannelPost(html, sender, vip):
+                self.delivery.post(html, sender, vip=vip)
             case DirectPost(sender, recipient, item, message_id):
-                if (outlet := self.outlets.get(recipient)) is not None:
+                self.conversations.add(sender, recipient)
+                outlet = self.outlets.get(recipient)
+                if outlet is not None and recipient not in self.who.relations.deaf_to(sender):
                     self._deliver_direct(outlet, sender, item, message_id)
             case Notice(names, html):
                 self.delivery.people(names, html)
@@ -453,10 +499,9 @@ class Room:
         self.delivery.everyone(html, skip=skip)
 
     def _on_joined(self, member: Member) -> None:
-        before = self._roster_put(member)
-        row = self.render.who_insert(self._rows[member.name], before) + self.render.who_count(len(self.roster))
+        self._roster_put(member)
         presence = self.render.presence(self.settings.default_channel, member.name, joined=True)
-        self.broadcast(row + presence, skip=member.name)
+        self.who.send_joined(member, self.outlets, presence)
         self._reopen_departed_threads(member)
         outlet = self.outlets.get(member.name)
         if outlet is not None and outlet.conn_id == member.conn:
@@ -468,25 +513,38 @@ class Room:
         if before is None:
             self._on_joined(member)
             return
-        row = self._rows[member.name]
-        self._roster_put(member)
-        if self._rows[member.name] != row:  # an invitation, say, changes nobody's who list
-            self.broadcast(self.render.who_replace(member))
+        _, row_changed, change = self._roster_put(member)
+        if row_changed:  # an invitation, say, changes nobody's who list
+            camera_counted = (before.camera == "off") != (member.camera == "off")
+            self.who.send_updated(member, self.outlets, counts=camera_counted)
+        if change:
+            send_separations(change, self.outlets, self.who, self.render)
         if affects_watching(before, member):
             self.signals.recheck(member.name)
+        outlet = self.outlets.get(member.name)
+        if outlet is None:
+            return
+        if (before.mutes, before.blocks) != (member.mutes, member.blocks):
+            outlet.send_html(self.render.my_relations(member.mutes, member.blocks))
+        if before.op != member.op or before.vip != member.vip:
+            self._vip_channels_changed(outlet, before, member)
+
+    def _vip_channels_changed(self, outlet: Outlet, old: Member, member: Member) -> None:
+        before, after = self.channels_for(old), self.channels_for(member)
+        for channel in self.settings.public_channels:
+            if (channel in before) != (channel in after):
+                outlet.send_html(self.render.channel_access(channel, granted=channel in after))
 
     def _on_left(self, name: str, conn: str) -> None:
         member = self.roster.get(name)
         if member is None or member.conn != conn:
             return
+        never_saw = set(self.who.relations.hidden.get(name, ()))
         self._roster_drop(name)
         self.typing.forget(name)
-        html = (
-            self.render.who_remove(name)
-            + self.render.who_count(len(self.roster))
-            + self.render.presence(self.settings.default_channel, name, joined=False)
-        )
-        self.broadcast(html)
+        presence = self.render.presence(self.settings.default_channel, name, joined=False)
+        self.who.send_left(name, self.outlets, presence, never_saw)
+        self.conversations.forget(name, present=self.roster, guest=not member.signed_in)
         closed = self.render.thread_close(name)
         gone = self.render.server_line(self.render.thread_log(name), f"{name} has left the room.")
         for outlet in self.outlets.values():
@@ -507,23 +565,19 @@ class Room:
                 outlet.threads.discard(member.name)
                 outlet.send_html(self.render.thread_close(member.name))
 
-    # --- the roster mirror --------------------------------------------------------
+    # --- the roster mirror (its order, rows and relations: chat/who.py) ------------
 
-    def _roster_put(self, member: Member) -> Member | None:
-        """Add or replace a member; returns the member now listed after them."""
+    def _roster_put(self, member: Member) -> Placed:
+        """Add or replace a member (and keep the look-alike and address indexes)."""
         known = self.roster.get(member.name)
         if known is not None and known.address != member.address:
             self._drop_address(known)
         if member.address:
             self._by_address.setdefault(member.address, set()).add(member.name)
         if known is None:
-            bisect.insort(self._sorted, (member.name.casefold(), member.name))
             for key in look_alike_keys(member.name):
                 self._alike.setdefault(key, set()).add(member.name)
-        self.roster[member.name] = member
-        self._rows[member.name] = self.render.who_row(member)
-        index = bisect.bisect_right(self._sorted, (member.name.casefold(), member.name))
-        return self.roster[self._sorted[index][1]] if index < len(self._sorted) else None
+        return self.who.put(member)
 
     def _drop_address(self, member: Member) -> None:
         names = self._by_address.get(member.address)
@@ -533,17 +587,14 @@ class Room:
                 del self._by_address[member.address]
 
     def _roster_drop(self, name: str) -> None:
-        if (member := self.roster.pop(name, None)) is not None:
+        if (member := self.roster.get(name)) is not None:
             self._drop_address(member)
             for key in look_alike_keys(name):
                 names = self._alike.get(key, set())
                 names.discard(name)
                 if not names:
                     self._alike.pop(key, None)
-        self._rows.pop(name, None)
-        index = bisect.bisect_left(self._sorted, (name.casefold(), name))
-        if index < len(self._sorted) and self._sorted[index][1] == name:
-            del self._sorted[index]
+        self.who.drop(name)
 
     def table_sizes(self) -> dict[str, int]:
         """How many entries each of the room's tables holds: all 0 once everyone has left.
@@ -552,8 +603,6 @@ class Room:
         test (tests/inprocess/test_seams.py) sees it."""
         return {
             "roster": len(self.roster),
-            "sorted": len(self._sorted),
-            "rows": len(self._rows),
             "outlets": len(self.outlets),
             "connections": len(self.connections),
             "signal links": self.signals.connection_count(),
@@ -563,15 +612,13 @@ class Room:
             "history pending": len(self._echo),
             "typing": self.typing.table_size(),
             **self.saved_dms.table_sizes(),
+            **self.who.table_sizes(),
+            "conversations": self.conversations.size(),
         }
-
-    def who_rows(self) -> list[str]:
-        """Every member's who-list row, in display order."""
-        return [self._rows[name] for _, name in self._sorted]
 
     def members(self) -> list[Member]:
         """Everyone present, in display order."""
-        return [self.roster[name] for _, name in self._sorted]
+        return self.who.members()
 
     def _names_like(self, name: str) -> list[str]:
         """The names present that look like `name` (itself included, if present)."""

@@ -30,6 +30,7 @@ from app.chat.events import Event, Signal
 from app.chat.frames import HangUp, IceCandidate, NotWatching, OpenFeed, SessionDescription, SignalFrame, Watching
 from app.chat.model import Identity, Member
 from app.chat.protocol import FrameError, RateLimiter
+from app.chat.relations import Relations
 from app.chat.webcam_rules import refusal
 
 # What each frame becomes for its recipient.
@@ -72,6 +73,7 @@ class SignalRelay:
         roster: Mapping[str, Member],
         publish: Callable[[Event], Awaitable[None]],
         connections: Mapping[str, Peer] | None = None,
+        relations: Relations | None = None,
         *,
         rings_per_minute: float = 6.0,
     ) -> None:
@@ -79,6 +81,7 @@ class SignalRelay:
         self._publish = publish
         self._connections: Mapping[str, Peer] = connections if connections is not None else {}
         self._rings_per_minute = rings_per_minute
+        self._relations = relations  # mutes and blocks, for the rules
         self._links: dict[str, set[Link]] = {}  # by connection id
         self._pending: dict[str, dict[Link, float]] = {}  # by viewer's connection id: open sent, when
         self._ring_limits: dict[str, dict[str, RateLimiter]] = {}  # by viewer's connection id, then target
@@ -171,7 +174,7 @@ class SignalRelay:
             peer = self._connections.get(conn_id)
             for feed, viewer in [link for link in links if name in link]:
                 broadcaster, watcher = self._roster.get(feed), self._roster.get(viewer)
-                if broadcaster is None or watcher is None or refusal(broadcaster, watcher) is None:
+                if broadcaster is None or watcher is None or refusal(broadcaster, watcher, self._relations) is None:
                     continue  # someone absent is handled by their leaving
                 links.discard((feed, viewer))
                 self._answered(conn_id, (feed, viewer))
@@ -201,7 +204,7 @@ class SignalRelay:
     def _check_open(self, peer: Peer, target: str) -> None:
         """Refuse an `open` the rules do not allow, with their reason."""
         viewer = self._roster.get(peer.identity.name)
-        why = refusal(self._roster[target], viewer) if viewer else "You are not in the room any more."
+        why = refusal(self._roster[target], viewer, self._relations) if viewer else "You are not in the room any more."
         if why is not None:
             _close_waiting_panel(peer, target)
             raise FrameError(why)

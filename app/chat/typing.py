@@ -56,7 +56,9 @@ class TypingIndicator:
         if channel.startswith("@"):
             if channel[1:] == me or channel[1:] not in self.roster:
                 return  # nobody there to tell; sending the message will say so
-        elif self.settings.channel(channel) is None:
+        elif self.settings.channel(channel) is None or (
+            channel in self.delivery.vip_channels and not self.delivery.sees_vip(me)
+        ):
             raise FrameError(f"There is no channel {channel[:40]!r}.")
         key = (me, channel)
         now = time.monotonic()
@@ -123,12 +125,15 @@ class TypingIndicator:
         log = self.render.channel_log(channel)
         typing_here = {name for name in names if name in self.delivery.outlets}
         for name in typing_here:
-            self.delivery.people((name,), self.render.typing(log, [n for n in names if n != name]))
-        self.delivery.everyone_except(typing_here, self.render.typing(log, names))
+            heard = self.delivery.heard_by(name, [n for n in names if n != name])
+            self.delivery.people((name,), self.render.typing(log, heard))
+        self.delivery.everyone_except_as_heard(
+            typing_here, names, lambda shown: self.render.typing(log, shown), ring=channel
+        )
 
     def _show_direct(self, typist: str, recipient: str, active: bool) -> None:
         outlet = self.delivery.outlets.get(recipient)
-        if outlet is not None and typist in outlet.threads:
+        if outlet is not None and typist in outlet.threads and self.delivery.heard_by(recipient, [typist]):
             outlet.send_html(self.render.typing(self.render.thread_log(typist), [typist] if active else []))
 
     # --- marks running out ---------------------------------------------------------------

@@ -13,11 +13,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Protocol
 
+from app.chat import rules
 from app.chat.frames import SetCamera, VideoInvite, checked
 from app.chat.model import Camera, Member
 from app.chat.protocol import FrameError
 from app.chat.signaling import Peer, SignalRelay
 from app.chat.webcam_rules import MAX_INVITES
+from app.chat.who import WhoList
 from app.settings import Settings
 
 
@@ -30,6 +32,8 @@ class WebcamRoom(Protocol):
     def roster(self) -> Mapping[str, Member]: ...
     @property
     def signals(self) -> SignalRelay: ...
+    @property
+    def who(self) -> WhoList: ...
 
     async def update_member(self, member: Member) -> None: ...
     async def notify(self, name: str, text: str) -> None: ...
@@ -49,8 +53,10 @@ class Webcams:
         if frame.camera == "off":
             changed = camera_off(member)
         else:
+            if (refusal := rules.broadcast_refusal(member)) is not None:
+                raise FrameError(refusal)
             nsfw = checked(frame.nsfw) and self.room.settings.permit_nsfw
-            camera: Camera = "nsfw" if nsfw else "on"
+            camera: Camera = rules.camera_state(member, on=True, nsfw=nsfw)  # `redcam`: always NSFW
             changed = member.with_changes(
                 camera=camera, muted=checked(frame.muted), paused=checked(frame.paused), mutual=checked(frame.mutual)
             )
@@ -65,7 +71,7 @@ class Webcams:
             return
         if target == member.name:
             raise FrameError("That is you: invite someone else to watch your camera.")
-        if target not in self.room.roster:
+        if target not in self.room.roster or self.room.who.relations.hides(member.name, target):
             raise FrameError(f"{target[:40]} is not in the room.")
         if target in member.invited:
             return

@@ -49,7 +49,9 @@ from app.settings.load import (
 )
 from app.settings.model import (
     CURRENT_VERSION,
+    ONLINE,
     Channel,
+    ChatStatus,
     DirectMessageHistory,
     JWTSettings,
     Limits,
@@ -61,7 +63,9 @@ from app.settings.model import (
 
 __all__ = [
     "CURRENT_VERSION",
+    "ONLINE",
     "Channel",
+    "ChatStatus",
     "DirectMessageHistory",
     "JWTSettings",
     "Limits",

@@ -53,10 +53,49 @@ class Channel:
         "Held in memory (in Redis with several processes), never on disk.",
         check=between(0, 100),
     )
+    vip: bool = setting(
+        "VIP", False, "Only VIP members (JWT claim vip) and operators see this channel; nobody else gets its messages."
+    )
 
 
 def at_least_one_channel(channels: tuple[Channel, ...]) -> str | None:
     return None if channels else "must list at least one [[PublicChannels]] table"
+
+
+def default_channel_open_to_all(channels: tuple[Channel, ...]) -> Problem | None:
+    if channels and channels[0].vip:
+        return Problem("must not be VIP: the first channel is everyone's default", (0, "VIP"))
+    return None
+
+
+RESERVED_STATUSES = ("online", "away")
+
+
+def not_built_in(status_id: str) -> str | None:
+    return f"{status_id!r} is built in" if status_id in RESERVED_STATUSES else None
+
+
+@dataclass(frozen=True)
+class ChatStatus:
+    """A status people may choose besides Online and Away: one `[[ChatStatuses]]` table."""
+
+    id: str = required(
+        "ID",
+        "Unique id of the status (letters, digits, - and _); online and away are built in.",
+        check=all_of(matches(r"[A-Za-z0-9_-]{1,32}", "must be 1-32 letters, digits, - or _"), not_built_in),
+    )
+    name: str = required("Name", "What people read: in the status menu and on the profile card.", check=not_blank)
+    icon: str = setting("Icon", "fa fa-circle-dot", "Font Awesome class shown in the who list.")
+
+
+ONLINE = ChatStatus("online", "Online", "fa fa-circle")
+AWAY = ChatStatus("away", "Away", "fa fa-moon")
+
+
+@dataclass(frozen=True)
+class VIPSettings:
+    name: str = setting("Name", "VIP", "What VIP members are called: the badge's words.", check=not_blank)
+    icon: str = setting("Icon", "fa fa-star", "Font Awesome class of the VIP badge in the who list.")
 
 
 @dataclass(frozen=True)
@@ -336,6 +375,15 @@ class Settings:
         check=each(origin),
     )
     permit_nsfw: bool = setting("PermitNSFW", False, "Allow broadcasters to mark their camera NSFW.")
+    blockable_admins: bool = setting(
+        "BlockableAdmins", False, "Let people block operators (by default operators cannot be blocked)."
+    )
+    away_after_seconds: float = setting(
+        "AwayAfterSeconds",
+        300.0,
+        "Someone who touches neither mouse nor keyboard this long shows as Away until they do (0: never).",
+        check=zero_means_off,
+    )
     session_secret: str = secret(
         "SessionSecret", "Signs the session cookie; generated on first run; share it between workers."
     )
@@ -355,8 +403,20 @@ class Settings:
             Channel("offtopic", "Off Topic", "", ("Welcome to the Off Topic channel!",)),
         ),
         "The public channels; the first one is the default.",
-        check=all_of(at_least_one_channel, unique("ID")),
+        check=all_of(at_least_one_channel, unique("ID"), default_channel_open_to_all),
     )
+    chat_statuses: tuple[ChatStatus, ...] = setting(
+        "ChatStatuses",
+        (
+            ChatStatus("brb", "Be right back", "fa fa-clock"),
+            ChatStatus("busy", "Busy", "fa fa-briefcase"),
+            ChatStatus("phone", "On the phone", "fa fa-phone"),
+            ChatStatus("lunch", "Out to lunch", "fa fa-utensils"),
+        ),
+        "Statuses people may choose besides Online and Away, in menu order.",
+        check=unique("ID"),
+    )
+    vip: VIPSettings = table("VIP", VIPSettings, "How VIP members (JWT claim vip) are shown.")
     turn: TURNSettings = table("TURN", TURNSettings, "The STUN and TURN servers browsers use for webcams.")
     reactions: ReactionSettings = table("Reactions", ReactionSettings, "Emoji reactions to messages.")
     limits: Limits = table("Limits", Limits, "What one browser may send, and how long a slow one is waited for.")
@@ -369,6 +429,18 @@ class Settings:
     @property
     def default_channel(self) -> Channel:
         return self.public_channels[0]
+
+    def status(self, status_id: str) -> ChatStatus | None:
+        """A status by id: Online and Away, then the configured ones."""
+        for status in self.statuses:
+            if status.id == status_id:
+                return status
+        return None
+
+    @property
+    def statuses(self) -> tuple[ChatStatus, ...]:
+        """Every status in menu order: Online, Away, then the configured ones."""
+        return (ONLINE, AWAY, *self.chat_statuses)
 
     def channel(self, channel_id: str) -> Channel | None:
         for channel in self.public_channels:

@@ -104,14 +104,16 @@ async def index() -> ResponseReturnValue:
             return _members_only_page()
         return page("signin.html", error=None, username="")
     room = chat_state().room
-    members = room.members()
-    rows = Markup("".join(room.who_rows()))
+    me = await room.viewer(identity)
+    rows, (count, cameras) = room.who.page_view(me)
     return page(
         "chat.html",
-        me=identity,
+        me=me,
         me_key=dom_key(identity.name),
-        members=members,
-        rows=rows,
+        count=count,
+        cameras=cameras,
+        rows=Markup("".join(rows)),
+        channels=room.channels_for(me),
         flashes=get_flashed_messages(),
         history_on=settings.direct_message_history.enabled and identity.signed_in,
     )

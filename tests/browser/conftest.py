@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page, Playwright, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Page, Playwright, expect, sync_playwright
 
 from tests.conftest import need
 from tests.support import ROOT, Server, running_server
@@ -97,3 +97,12 @@ def new_user(browser: Browser, chat_server: Server) -> Iterator[UserFactory]:
     yield make
     for context in contexts:
         context.close()
+
+
+def start_dm(page: Page, name: str) -> None:
+    """Open a DM with `name` as a person does: their name in the who list opens their profile
+    card, whose "Send a message" opens the conversation (and closes the card)."""
+    page.get_by_role("region", name="Who's online").get_by_role("button", name=name, exact=True).click()
+    card = page.get_by_role("dialog", name=name, exact=True)
+    card.get_by_role("button", name="Send a message").click()
+    expect(card).to_be_hidden()

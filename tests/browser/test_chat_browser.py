@@ -6,7 +6,7 @@ from pathlib import Path
 
 from playwright.sync_api import expect
 
-from tests.browser.conftest import UserFactory
+from tests.browser.conftest import UserFactory, start_dm
 from tests.support import running_server
 
 
@@ -18,16 +18,16 @@ def test_two_people_chat_in_a_channel_and_a_dm(new_user: UserFactory) -> None:
     expect(who_alice.get_by_role("button", name="bob")).to_be_visible()
     expect(who_bob.get_by_role("button", name="alice")).to_be_visible()
 
-    alice.get_by_label("Message").fill("hello **bob**")
-    alice.get_by_label("Message").press("Enter")
+    alice.get_by_label("Message", exact=True).fill("hello **bob**")
+    alice.get_by_label("Message", exact=True).press("Enter")
     lobby_bob = bob.get_by_role("log", name="Lobby")
     expect(lobby_bob.locator(".msg.is-chat strong", has_text="bob")).to_be_visible()
-    expect(alice.get_by_label("Message")).to_have_value("")
+    expect(alice.get_by_label("Message", exact=True)).to_have_value("")
 
     # A message in another channel shows an unread badge until bob opens it.
     alice.get_by_role("button", name="Off Topic").click()
-    alice.get_by_label("Message").fill("over here")
-    alice.get_by_label("Message").press("Enter")
+    alice.get_by_label("Message", exact=True).fill("over here")
+    alice.get_by_label("Message", exact=True).press("Enter")
     off_topic_tab = bob.get_by_role("button", name="Off Topic")
     expect(off_topic_tab.locator(".unread")).to_have_text("1")
     off_topic_tab.click()
@@ -35,10 +35,10 @@ def test_two_people_chat_in_a_channel_and_a_dm(new_user: UserFactory) -> None:
     expect(off_topic_tab.locator(".unread")).to_be_hidden()
 
     # A DM: bob clicks alice's name, writes; alice gets a thread with a badge.
-    who_bob.get_by_role("button", name="alice").click()
+    start_dm(bob, "alice")
     expect(bob.get_by_role("log", name="Conversation with alice")).to_be_visible()
-    bob.get_by_label("Message").fill("psst")
-    bob.get_by_label("Message").press("Enter")
+    bob.get_by_label("Message", exact=True).fill("psst")
+    bob.get_by_label("Message", exact=True).press("Enter")
     dm_tab = alice.locator(".dm-tab .channel-tab", has_text="bob")
     expect(dm_tab.locator(".unread")).to_have_text("1")
     dm_tab.click()
@@ -93,16 +93,17 @@ def test_who_list_changes_that_reach_a_page_in_one_frame_all_apply(new_user: Use
 def test_a_dm_typed_before_the_thread_opens_goes_to_that_person_not_the_channel(new_user: UserFactory) -> None:
     alice = new_user("alice")
     bob = new_user("bob")
-    expect(bob.get_by_role("region", name="Who's online").get_by_role("button", name="alice")).to_be_visible()
+    bob.get_by_role("region", name="Who's online").get_by_role("button", name="alice").click()
+    expect(bob.get_by_role("dialog", name="alice").get_by_role("button", name="Send a message")).to_be_visible()
     # In one script turn: the click, then where the composer would send. No frame from the
     # server can arrive in between, so this is the moment before the thread exists.
     target = bob.evaluate("""() => {
-        document.querySelector('.who-row[data-username="alice"] .who-name').click();
+        document.querySelector('#profile-card [data-opens-thread]').click();
         return document.getElementById('composer-channel').value;
     }""")
     assert target == "@alice"
-    bob.get_by_label("Message").fill("just between us")
-    bob.get_by_label("Message").press("Enter")
+    bob.get_by_label("Message", exact=True).fill("just between us")
+    bob.get_by_label("Message", exact=True).press("Enter")
     dm_tab = alice.locator(".dm-tab .channel-tab", has_text="bob")
     expect(dm_tab.locator(".unread")).to_have_text("1")
     expect(alice.get_by_role("log", name="Lobby")).not_to_contain_text("just between us")

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser.conftest import ARTIFACTS, UserFactory
+from tests.browser.conftest import ARTIFACTS, UserFactory, start_dm
 from tests.browser.test_webcam_browser import expect_playing, panel, start_webcam
 from tests.support import ROOT
 
@@ -42,7 +42,7 @@ def assert_fits_the_screen(page: Page) -> None:
         .map(el => el.outerHTML.slice(0, 120))""")
     assert sticking_out == [], sticking_out
     assert size["scrollHeight"] == size["clientHeight"] == size["innerHeight"], size
-    box = page.get_by_label("Message")
+    box = page.get_by_label("Message", exact=True)
     expect(box).to_be_in_viewport(ratio=1)
     bounds = box.bounding_box()
     assert bounds is not None and bounds["y"] + bounds["height"] <= size["innerHeight"]
@@ -54,15 +54,15 @@ def a_little_conversation(alice: Page, bob: Page) -> None:
         (bob, "Hello alice, yes it is. Nice to see you here."),
         (alice, "Great. I will be around all evening: _come and say hi_."),
     ):
-        page.get_by_label("Message").fill(text)
-        page.get_by_label("Message").press("Enter")
+        page.get_by_label("Message", exact=True).fill(text)
+        page.get_by_label("Message", exact=True).press("Enter")
     expect(alice.get_by_role("log", name="Lobby")).to_contain_text("come and say hi")
     if bob.viewport_size and bob.viewport_size["width"] < 1024:
         bob.get_by_role("button", name="People").click()
-    bob.get_by_role("region", name="Who's online").get_by_role("button", name="alice").click()
+    start_dm(bob, "alice")
     expect(bob.get_by_role("log", name="Conversation with alice")).to_be_visible()
-    bob.get_by_label("Message").fill("psst, are you coming to the meetup?")
-    bob.get_by_label("Message").press("Enter")
+    bob.get_by_label("Message", exact=True).fill("psst, are you coming to the meetup?")
+    bob.get_by_label("Message", exact=True).press("Enter")
     expect(alice.locator(".dm-tab .unread")).to_have_text("1")
 
 
@@ -177,8 +177,8 @@ def test_no_serious_accessibility_violations(new_user: UserFactory) -> None:
     bob = new_user("bob", viewport=DESKTOP)
     a_little_conversation(alice, bob)
     alice.get_by_role("button", name="Off Topic").click()
-    bob.get_by_label("Message").fill("one more")
-    bob.get_by_label("Message").press("Enter")
+    bob.get_by_label("Message", exact=True).fill("one more")
+    bob.get_by_label("Message", exact=True).press("Enter")
     expect(alice.locator(".dm-tab .unread")).to_have_text("2")
     for scheme in ("light", "dark"):
         alice.emulate_media(color_scheme=scheme)

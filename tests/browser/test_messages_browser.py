@@ -14,9 +14,9 @@ from tests.support import Server
 
 
 def say(page: Page, text: str) -> None:
-    page.get_by_label("Message").fill(text)
-    page.get_by_label("Message").press("Enter")
-    expect(page.get_by_label("Message")).to_have_value("")
+    page.get_by_label("Message", exact=True).fill(text)
+    page.get_by_label("Message", exact=True).press("Enter")
+    expect(page.get_by_label("Message", exact=True)).to_have_value("")
 
 
 def message(page: Page, text: str) -> Locator:
@@ -79,13 +79,13 @@ def test_typing_a_mention_by_keys_and_touch_and_an_emoji(
 ) -> None:
     alice = new_user("alice")
     bob = new_user("bob")
-    bob.get_by_label("Message").press_sequentially("hello the")
+    bob.get_by_label("Message", exact=True).press_sequentially("hello the")
     expect(alice.locator("#typing-log-lobby")).to_have_text("bob is typing…")
-    bob.get_by_label("Message").press("Enter")
+    bob.get_by_label("Message", exact=True).press("Enter")
     expect(alice.locator("#typing-log-lobby")).to_have_text("")
 
     # Alice completes @bob with the keyboard; bob's page marks the mention of him.
-    box = alice.get_by_label("Message")
+    box = alice.get_by_label("Message", exact=True)
     box.press_sequentially("over to @b")
     options = alice.get_by_role("listbox", name="People to mention")
     expect(options.get_by_role("option", name="@bob")).to_be_visible()
@@ -113,9 +113,9 @@ def test_typing_a_mention_by_keys_and_touch_and_an_emoji(
         carol.get_by_label("Username").fill("carol")
         carol.get_by_role("button", name="Enter chat").click()
         carol.locator("#chat[data-connected='true']").wait_for()
-        carol.get_by_label("Message").press_sequentially("@al")
+        carol.get_by_label("Message", exact=True).press_sequentially("@al")
         carol.get_by_role("option", name="@alice").tap()
-        expect(carol.get_by_label("Message")).to_have_value("@alice ")
+        expect(carol.get_by_label("Message", exact=True)).to_have_value("@alice ")
     finally:
         context.close()
 

@@ -26,8 +26,8 @@ def test_an_operator_kicks_a_user_who_sees_why_and_stays_out(new_user: UserFacto
         expect(who_olga.get_by_role("button", name="bob")).to_be_visible()
         expect(bob.get_by_role("region", name="Who's online").locator(".who-row.is-op .op-badge")).to_have_count(1)
 
-        olga.get_by_label("Message").fill("/kick bob")
-        olga.get_by_label("Message").press("Enter")
+        olga.get_by_label("Message", exact=True).fill("/kick bob")
+        olga.get_by_label("Message", exact=True).press("Enter")
         expect(olga.locator("#notices")).to_contain_text("bob has been kicked.")
 
         state = bob.locator("#connection-state")

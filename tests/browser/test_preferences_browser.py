@@ -6,7 +6,7 @@ from typing import Any
 
 from playwright.sync_api import Page, expect
 
-from tests.browser.conftest import UserFactory
+from tests.browser.conftest import UserFactory, start_dm
 from tests.support import Server
 
 # Record the sounds the page plays: the kinds it announces, and the notes Web Audio really starts.
@@ -31,9 +31,9 @@ SET_HIDDEN = """(hidden) => {
 
 
 def say(page: Page, text: str) -> None:
-    page.get_by_label("Message").fill(text)
-    page.get_by_label("Message").press("Enter")
-    expect(page.get_by_label("Message")).to_have_value("")
+    page.get_by_label("Message", exact=True).fill(text)
+    page.get_by_label("Message", exact=True).press("Enter")
+    expect(page.get_by_label("Message", exact=True)).to_have_value("")
 
 
 def settings(page: Page) -> Any:
@@ -74,7 +74,7 @@ def test_preferences_survive_a_reload(new_user: UserFactory) -> None:
     expect(dialog).to_be_hidden()
 
     # Enter now starts a new line; Ctrl+Enter sends.
-    box = alice.get_by_label("Message")
+    box = alice.get_by_label("Message", exact=True)
     box.fill("first line")
     box.press("Enter")
     box.press_sequentially("second line")
@@ -107,7 +107,7 @@ def test_each_kind_of_event_plays_its_own_sound(new_user: UserFactory) -> None:
     bob.get_by_role("button", name="Off Topic").click()
     say(bob, "anyone in off topic?")
     alice.wait_for_function("window.soundsPlayed.includes('channel')")
-    bob.get_by_role("region", name="Who's online").get_by_role("button", name="alice").click()
+    start_dm(bob, "alice")
     expect(bob.get_by_role("log", name="Conversation with alice")).to_be_visible()
     say(bob, "a private word")
     alice.wait_for_function("window.soundsPlayed.includes('dm')")
@@ -133,7 +133,7 @@ def test_sounds_can_be_switched_off(new_user: UserFactory) -> None:
     dialog.get_by_role("button", name="Close").click()
     bob = new_user("bob")
     alice.wait_for_function("window.soundsPlayed.includes('join')")
-    bob.get_by_role("region", name="Who's online").get_by_role("button", name="alice").click()
+    start_dm(bob, "alice")
     say(bob, "you will not hear this")
     expect(alice.locator(".dm-tab .unread")).to_have_text("1")
     assert "dm" not in alice.evaluate("window.soundsPlayed")

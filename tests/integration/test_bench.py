@@ -61,6 +61,13 @@ async def test_storm_fills_every_who_list(bench_server: Server) -> None:
     assert isinstance(result["rss_connected_mb"], float) and result["rss_connected_mb"] > 0
 
 
+async def test_storm_with_blocks_fills_every_who_list_but_the_blocked_rows(bench_server: Server) -> None:
+    result = await storm(options(bench_server, blocks=3), meter(bench_server))
+    assert result["blocks"] == 3
+    assert result["delivered"] == result["expected"] == N  # each of the six has one row fewer: complete
+    assert result["blocked_rows_seen"] == 0  # and never got the other's
+
+
 async def test_steady_delivers_every_message_to_everyone(bench_server: Server) -> None:
     result = await steady(options(bench_server, rate=100.0), meter(bench_server))
     assert result["delivered"] == result["expected"] == 20 * N

@@ -10,6 +10,9 @@
 //   message-actions.js  react, take back, hide; typing.js  the typing line and frames
 //   mentions.js    @name completion in the message box; emoji-picker.js  the emoji picker
 //   socket.js      sends the frames of those modules on hx-ws's socket
+//   profile.js     profile cards (click a name), with the operator's Kick and Ban dialogs
+//   who-list.js    search and sort the who list
+//   idle.js        Away by myself after a while without input
 // The webcams are a module graph of their own, webcam.js (loaded by the page beside this one).
 
 import "./drawers.js";
@@ -23,6 +26,9 @@ import "./message-actions.js";
 import "./typing.js";
 import "./mentions.js";
 import "./emoji-picker.js";
+import "./profile.js";
+import "./who-list.js";
+import "./idle.js";
 import { meKey } from "./logs.js";
 import { notify, soundFor } from "./sounds.js";
 

@@ -208,8 +208,8 @@ document.addEventListener("click", (event) => {
     showLog(tab.dataset.log);
     return;
   }
-  const name = event.target.closest(".who-name");
-  if (name) openThreadWith(name.closest(".who-row").dataset.username);
+  const start = event.target.closest("[data-opens-thread]");
+  if (start) openThreadWith(start.dataset.opensThread);
 });
 
 for (const msg of logs.querySelectorAll(".msg")) localTime(msg);

@@ -1,6 +1,7 @@
 // Preferences chosen in the Settings dialog and kept in this browser (localStorage):
-// the theme, presence lines, Enter to send, which sounds play, and the webcam choices (the
-// webcam bar's `data-pref` controls, the devices, the NSFW warning). Other tabs follow along.
+// the theme, presence lines, Enter to send, which sounds play, the webcam choices (the webcam
+// bar's `data-pref` controls, the devices, the NSFW warning) and the who list's order. Other
+// tabs follow along.
 
 const KEY = "barertc.prefs";
 
@@ -8,6 +9,7 @@ export const DEFAULTS = Object.freeze({
   theme: "system", // "system" follows the device; or "light", "dark"
   presence: true, // show "alice has joined the room" lines
   enterSends: true, // Enter sends, Shift+Enter starts a new line
+  whoSort: "name", // the who list's order: "name", "camera", "newest" or "ops"
   sounds: Object.freeze({ dm: true, join: false, leave: false, channel: false, mentioned: true }),
   webcam: Object.freeze({
     mic: false, // share my microphone with my camera
@@ -24,6 +26,7 @@ export const DEFAULTS = Object.freeze({
 });
 
 const THEMES = new Set(["system", "light", "dark"]);
+const SORTS = new Set(["name", "camera", "newest", "ops"]);
 const listeners = new Set();
 let current = load();
 
@@ -36,6 +39,7 @@ function merge(defaults, stored) {
     else result[key] = typeof value === typeof fallback ? value : fallback;
   }
   if (!THEMES.has(result.theme ?? "system")) result.theme = "system";
+  if ("whoSort" in result && !SORTS.has(result.whoSort)) result.whoSort = "name";
   return result;
 }
 

@@ -1,0 +1,82 @@
+// The who list's search field and sort menu, in this page only. The server's rows are the same
+// for everyone and arrive in name order, as row diffs; this module hides the rows that do not
+// match the search and puts the list in the chosen order, again after every diff. Only rows out
+// of place are moved, and focus stays where it was.
+
+import * as prefs from "./prefs.js";
+
+const people = document.getElementById("people");
+const search = document.getElementById("who-search");
+const sort = document.getElementById("who-sort");
+const noMatch = people.querySelector(".who-no-match");
+
+function byName(a, b) {
+  const x = a.dataset.username;
+  const y = b.dataset.username;
+  const fx = x.toLowerCase();
+  const fy = y.toLowerCase();
+  if (fx !== fy) return fx < fy ? -1 : 1;
+  return x < y ? -1 : x > y ? 1 : 0;
+}
+
+function first(className) {
+  return (a, b) => Number(b.classList.contains(className)) - Number(a.classList.contains(className)) || byName(a, b);
+}
+
+const ORDERS = {
+  name: byName,
+  camera: first("has-camera"),
+  newest: (a, b) => Number(b.dataset.since || 0) - Number(a.dataset.since || 0) || byName(a, b),
+  ops: first("is-op"),
+};
+
+function arrange(list) {
+  const rows = [...list.children];
+  const wanted = [...rows].sort(ORDERS[prefs.get("whoSort")] ?? byName);
+  if (wanted.every((row, index) => row === rows[index])) return;
+  const focused = list.contains(document.activeElement) ? document.activeElement : null;
+  let place = list.firstElementChild;
+  for (const row of wanted) {
+    if (row === place) place = place.nextElementSibling;
+    else list.insertBefore(row, place);
+  }
+  if (focused && document.activeElement !== focused) focused.focus({ preventScroll: true });
+}
+
+function filter(list) {
+  const query = search.value.trim().toLowerCase();
+  let shown = 0;
+  for (const row of list.children) {
+    const words = `${row.dataset.username} ${row.querySelector(".who-name")?.textContent ?? ""}`.toLowerCase();
+    row.hidden = Boolean(query) && !words.includes(query);
+    if (!row.hidden) shown += 1;
+  }
+  noMatch.hidden = !query || shown > 0;
+}
+
+function refresh() {
+  const list = document.getElementById("who-list");
+  if (!list) return;
+  arrange(list);
+  filter(list);
+  observer.takeRecords(); // our own moves are not news
+}
+
+const observer = new MutationObserver(refresh);
+observer.observe(people, { childList: true, subtree: true });
+
+search.addEventListener("input", refresh);
+search.addEventListener("keydown", (event) => {
+  if (event.key === "Escape" && search.value) {
+    event.stopPropagation(); // clear the search first; the next Escape closes the drawer
+    search.value = "";
+    refresh();
+  }
+});
+sort.value = prefs.get("whoSort");
+sort.addEventListener("change", () => prefs.set("whoSort", sort.value));
+prefs.onChange(() => {
+  sort.value = prefs.get("whoSort");
+  refresh();
+});
+refresh();
