@@ -10,6 +10,7 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from app.chat.model import dom_key
+from tests.browser.conftest import start_dm
 from tests.support import Server, running_server
 from tests.tokens import SECRET, token
 
@@ -35,7 +36,7 @@ def member(browser: Browser, server: Server, name: str) -> Page:
 
 def test_a_saved_conversation_comes_back_pages_back_and_is_cleared(browser: Browser, history_server: Server) -> None:
     alice, bob = member(browser, history_server, "alice"), member(browser, history_server, "bob")
-    alice.get_by_role("region", name="Who's online").get_by_role("button", name="bob").click()
+    start_dm(alice, "bob")
     thread = alice.get_by_role("log", name="Conversation with bob")
     expect(thread).to_contain_text("Direct messages between members are saved")
     box = alice.get_by_role("textbox", name="Message")
@@ -48,7 +49,7 @@ def test_a_saved_conversation_comes_back_pages_back_and_is_cleared(browser: Brow
     # The next day: alice opens the chat again and the conversation is there.
     alice.reload()
     alice.locator("#chat[data-connected='true']").wait_for()
-    alice.get_by_role("region", name="Who's online").get_by_role("button", name="bob").click()
+    start_dm(alice, "bob")
     thread = alice.get_by_role("log", name="Conversation with bob")
     expect(thread).to_contain_text("note 24")
     expect(thread).to_contain_text("note 05")

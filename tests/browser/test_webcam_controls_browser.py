@@ -256,8 +256,8 @@ def test_mutual_cameras_invitations_and_cut(new_user: UserFactory, jwt_server: S
     expect(panel(alice, "bob")).to_have_count(0)  # bob, watching without a camera, has none to open
 
     # An operator cuts alice's camera: she is told who did it, and every feed of it closes.
-    olga.get_by_label("Message").fill("/cut alice")
-    olga.get_by_label("Message").press("Enter")
+    olga.get_by_label("Message", exact=True).fill("/cut alice")
+    olga.get_by_label("Message", exact=True).press("Enter")
     expect(olga.get_by_role("status").filter(has_text="alice's camera is off.")).to_be_visible()
     expect(alice.get_by_role("button", name="Start webcam")).to_be_visible()
     expect(alice.get_by_role("group", name="Your camera")).to_have_count(0)
