@@ -113,10 +113,14 @@ class Crowd:
         if not pairs:
             return
         people = [index for pair in pairs for index in pair]
+        target = self.options.target
         totals = Totals()
         tallies = [Tally(totals, len(people)) for _ in people]
         sockets = await asyncio.gather(
-            *(open_socket(self.options.target, self.cookies[i], t) for i, t in zip(people, tallies, strict=True))
+            *(
+                open_socket(target, self.cookies[i], tally, source=source_address(target, i))
+                for i, tally in zip(people, tallies, strict=True)
+            )
         )
         try:
             await self._until(lambda: totals.who_complete >= len(people), "blocks: entering")

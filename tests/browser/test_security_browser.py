@@ -7,7 +7,7 @@ import re
 
 from playwright.sync_api import Browser, BrowserContext, Page, Route, expect
 
-from tests.browser.conftest import UserFactory
+from tests.browser.conftest import UserFactory, start_dm
 from tests.browser.test_webcam_browser import expect_playing, start_webcam, who
 from tests.support import Server
 
@@ -35,11 +35,11 @@ def test_the_chat_and_its_webcams_run_without_a_csp_violation(new_user: UserFact
     start_webcam(alice)
     who(bob).get_by_role("button", name="Watch alice").click()
     expect_playing(bob, "alice")
-    bob.get_by_label("Message").fill("**bold** and a [link](https://example.com)")
+    bob.get_by_label("Message", exact=True).fill("**bold** and a [link](https://example.com)")
     bob.get_by_role("button", name="Send", exact=True).click()
     expect(alice.locator("#log-lobby strong", has_text="bold")).to_be_visible()
-    who(alice).get_by_role("button", name="bob", exact=True).click()
-    alice.get_by_label("Message").fill("a direct word")
+    start_dm(alice, "bob")  # through bob's profile card, under the policy too
+    alice.get_by_label("Message", exact=True).fill("a direct word")
     alice.get_by_role("button", name="Send", exact=True).click()
     expect(bob.get_by_text("a direct word")).to_be_attached()
     # Reactions and the emoji picker (a web component with styles of its own).
@@ -53,7 +53,7 @@ def test_the_chat_and_its_webcams_run_without_a_csp_violation(new_user: UserFact
     picker = alice.get_by_role("dialog", name="Emoji")
     picker.get_by_role("tab", name="Smileys and emoticons").click()
     picker.get_by_role("menuitem", name=re.compile("grinning face")).first.click()
-    expect(alice.get_by_label("Message")).to_have_value(re.compile("😀"))
+    expect(alice.get_by_label("Message", exact=True)).to_have_value(re.compile("😀"))
     bob.get_by_role("button", name="Settings").click()
     expect(bob.get_by_role("dialog")).to_be_visible()
     bob.keyboard.press("Escape")
