@@ -11,6 +11,7 @@ from __future__ import annotations
 import msgspec
 
 from app.chat.model import Member
+from app.chat.posts import Reaction
 
 
 class _Event(msgspec.Struct, frozen=True, tag_field="type", tag=True):
@@ -65,6 +66,7 @@ class ReactionsChanged(_Event, frozen=True):
     people: tuple[str, ...]
     html: str
     ring: str = ""  # the post's channel (a VIP channel's reactions reach only who may see it)
+    reactions: tuple[Reaction, ...] = ()  # the state `html` shows, for a viewer who must see fewer names
 
 
 class Typing(_Event, frozen=True):

@@ -100,14 +100,25 @@ class Delivery:
             if (outlet := self.outlets.get(name)) is not None:
                 outlet.send_html(html)
 
-    def audience(self, people: tuple[str, ...], html: str, *, ring: str = "") -> None:
+    def audience(
+        self,
+        people: tuple[str, ...],
+        html: str,
+        *,
+        ring: str = "",
+        variant: Callable[[str], str | None] | None = None,
+    ) -> None:
         """`people` when there are some (a direct message's two), else everyone (who may see
-        the channel `ring`)."""
-        if people:
-            self.people(people, html)
-        elif ring in self.vip_channels:
-            for name, outlet in self.outlets.items():
-                if self.sees_vip(name):
-                    outlet.send_html(html)
-        else:
-            self.everyone(html)
+        the channel `ring`). A viewer whose view of the room differs (`relations.affected`)
+        gets `variant(viewer)` instead, when that gives something."""
+        affected = self.relations.affected if variant is not None else set()
+        names = people if people else self.outlets
+        vip = not people and ring in self.vip_channels
+        for name in names:
+            outlet = self.outlets.get(name)
+            if outlet is None or (vip and not self.sees_vip(name)):
+                continue
+            if name in affected and variant is not None and (seen := variant(name)) is not None:
+                outlet.send_html(seen)
+            else:
+                outlet.send_html(html)

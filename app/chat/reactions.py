@@ -19,7 +19,7 @@ from app.chat.frames import React
 from app.chat.model import Member
 from app.chat.outlet import Delivery, Outlet
 from app.chat.ports import MessageStore, StoreUnavailable
-from app.chat.posts import LatestVersions, ReactionRefused
+from app.chat.posts import LatestVersions, Reaction, ReactionRefused
 from app.chat.protocol import FrameError
 from app.chat.render import Renderer
 from app.chat.takeback import UNAVAILABLE, find_post
@@ -72,9 +72,33 @@ class Reactions:
             raise FrameError(UNAVAILABLE) from None
         if changed is None:
             raise FrameError(GONE)
-        html = self.render.reactions(changed)
-        await self.publish(ReactionsChanged(changed.id, changed.version, changed.people, html, ring=changed.ring))
+        html = self.render.reactions(changed.id, changed.reactions)
+        await self.publish(
+            ReactionsChanged(
+                changed.id, changed.version, changed.people, html, ring=changed.ring, reactions=changed.reactions
+            )
+        )
 
     def apply(self, event: ReactionsChanged) -> None:
         if self.versions.admit(event.id, event.version):
-            self.delivery.audience(event.people, event.html, ring=event.ring)
+            self.delivery.audience(event.people, event.html, ring=event.ring, variant=self._as_seen_by(event))
+
+    def _as_seen_by(self, event: ReactionsChanged) -> Callable[[str], str | None]:
+        """For a viewer blocked with some of the reactors: the reactions without their names
+        (rendered once per distinct list), or None when the viewer sees them all."""
+        relations = self.delivery.relations
+        rendered: dict[tuple[Reaction, ...], str] = {}
+
+        def variant(viewer: str) -> str | None:
+            seen = tuple(
+                Reaction(reaction.emoji, names)
+                for reaction in event.reactions
+                if (names := tuple(name for name in reaction.names if not relations.hides(viewer, name)))
+            )
+            if seen == event.reactions:
+                return None
+            if seen not in rendered:
+                rendered[seen] = self.render.reactions(event.id, seen)
+            return rendered[seen]
+
+        return variant

@@ -25,7 +25,7 @@ from app.chat.cards import Card
 from app.chat.markdown import render_markdown
 from app.chat.message_ids import MessageIds
 from app.chat.model import Member, Ref, dom_key
-from app.chat.posts import Author, Post
+from app.chat.posts import Author, Post, Reaction
 from app.chat.stored import PartnerPage, PartnerSort
 from app.settings import Channel, ChatStatus, Settings
 
@@ -196,9 +196,9 @@ class Renderer:
             clock=datetime.fromtimestamp(ts / 1000, UTC).strftime("%H:%M"),
         )
 
-    def reactions(self, post: Post) -> str:
+    def reactions(self, message_id: str, reactions: tuple[Reaction, ...]) -> str:
         """A message's reactions, replacing the ones it shows."""
-        return self._render("reactions", id=post.id, reactions=post.reactions, max_names=REACTORS_SHOWN, oob=True)
+        return self._render("reactions", id=message_id, reactions=reactions, max_names=REACTORS_SHOWN, oob=True)
 
     def taken_back(self, message_id: str, *, placeholder: bool) -> str:
         return self._render("taken_back", id=message_id, placeholder=placeholder)

@@ -410,3 +410,22 @@ async def test_after_people_who_muted_and_blocked_leave_nothing_of_them_is_left(
             break
         await yan.quiet(0.05)
     assert room.table_sizes() == dict.fromkeys(room.table_sizes(), 0)
+
+
+async def test_who_reacted_leaves_out_someone_blocked_with_the_viewer(chat: InProcessChat) -> None:
+    ida, jon, kim = await join_all(chat, "ida", "jon", "kim")
+    await ida.send(action="block", username="jon")
+    await notice(ida, "You blocked jon")
+    await kim.say("a message of kim's")
+    posted = await kim.wait_for(lambda t: "a message of kim" in t and 'data-id="' in t)
+    message_id = re.search(r'data-id="([^"]+)"', posted)
+    assert message_id is not None
+    for reactor in (jon, kim):
+        await reactor.send(action="react", id=message_id.group(1), emoji="👍")
+    both = lambda t: 'class="reaction-count">2<' in t and "jon, kim" in t  # noqa: E731
+    await kim.wait_for(both)
+    update = f'<ul id="r-{message_id.group(1)}"'
+    seen_by_ida = await ida.wait_for(lambda t: update in t and 'hx-swap-oob="outerHTML"' in t and ">kim<" in t)
+    assert 'class="reaction-count">1<' in seen_by_ida and "jon" not in seen_by_ida
+    await after_a_marker(kim, ida)
+    assert "jon, kim" not in ida.text()
