@@ -32,6 +32,8 @@ from app.serving import (
 )
 from app.serving import wait_for_shutdown as hypercorn_shutdown
 from app.settings import Settings, load_settings
+from app.web import hypercorn_ws
+from app.web.asgi import ChatApp
 from app.web.security import install_security
 from app.web.send_queue import PacingClock
 from app.web.state import EXTENSION, ChatState
@@ -63,7 +65,12 @@ def create_app(settings: Settings | None = None) -> Quart:
     except SecondProcess as refusal:
         raise SystemExit(str(refusal)) from None
 
-    app = Quart(__name__)
+    try:
+        hypercorn_ws.install()
+    except hypercorn_ws.HypercornChanged as refusal:
+        raise SystemExit(str(refusal)) from None
+
+    app = ChatApp(__name__)
     app.secret_key = settings.session_secret
     app.config.update(
         SESSION_COOKIE_NAME="barertc_session",
@@ -98,12 +105,11 @@ def create_app(settings: Settings | None = None) -> Quart:
     )
     app.extensions[EXTENSION] = state
 
-    from app.web import api, history_api, pages, socket
+    from app.web import api, history_api, pages
 
     app.register_blueprint(pages.blueprint)
     app.register_blueprint(api.blueprint)
     app.register_blueprint(history_api.blueprint)
-    app.register_blueprint(socket.blueprint)
 
     shutdown = worker.shutdown
 

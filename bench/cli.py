@@ -67,6 +67,19 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         help="start a fresh `bench serve` on the URL's port "
         "for each run and stop it after, so that no run inherits another's memory",
     )
+    parser.add_argument(
+        "--compression",
+        choices=["none", "deflate"],
+        default="none",
+        help="deflate: offer permessage-deflate as Chromium does, and inflate what comes back (default none)",
+    )
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        help="serve, and --fresh: worker processes; more than one runs over a private redis-server",
+    )
+    parser.add_argument("--redis", help="serve: a Redis URL for the workers instead of a private redis-server")
     parser.add_argument("--port", type=int, default=9000, help="serve: port to listen on")
     parser.add_argument("--settings", type=Path, help="serve: settings file (default: a temporary one)")
     parser.add_argument(
@@ -84,7 +97,7 @@ def options_from(args: argparse.Namespace) -> Options:
         return float(value) if value is not None else defaults.get(name, fallback)
 
     return Options(
-        target=Target.from_url(args.url),
+        target=Target.from_url(args.url, deflate=args.compression == "deflate"),
         n=int(pick("n", 1000)),
         senders=args.senders,
         rate=pick("rate", 0.0),
@@ -120,7 +133,7 @@ async def run(args: argparse.Namespace) -> list[Row]:
     options = options_from(args)
     rows: list[Row] = []
     for index in range(1, args.repeat + 1):
-        fresh = fresh_server(options.target.port, history=args.history) if args.fresh else nullcontext()
+        fresh = fresh_server(options.target.port, args.workers, history=args.history) if args.fresh else nullcontext()
         async with fresh as started:
             pid = args.pid or (started.pid if started else find_pid(options.target.port))
             if pid is None:
@@ -128,17 +141,28 @@ async def run(args: argparse.Namespace) -> list[Row]:
             meter = Meter(pid)
             meter.start()
             result = await SCENARIOS[args.scenario](options, meter)
-            rows.append({"scenario": args.scenario, "run": index, "n": options.n, **result, **meter.stop()})
+            row = {"scenario": args.scenario, "run": index, "n": options.n, **result, **meter.stop()}
+            rows.append({**row, "compression": args.compression, "workers": args.workers, **per_delivery(row)})
     if args.repeat > 1:
         rows.append(median_row(rows))
     return rows
+
+
+def per_delivery(row: Row) -> Row:
+    """The server's CPU per delivery over the phase that delivers (per join, for the storm)."""
+    delivered, cpu = row.get("delivered"), row.get("phase_server_cpu_s", row.get("server_cpu_s"))
+    if not isinstance(delivered, int) or not delivered or not isinstance(cpu, int | float):
+        return {}
+    if row.get("scenario") == "storm":
+        return {"server_ms_per_join": round(cpu * 1e3 / delivered, 2)}
+    return {"server_us_per_delivery": round(cpu * 1e6 / delivered, 2)}
 
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     args = parse_args(argv)
     if args.scenario == "serve":
-        serve(args.port, args.settings, history=args.history)
+        serve(args.port, args.settings, args.workers, args.redis, history=args.history)
         return 0
     rows = asyncio.run(run(args))
     print(table(rows))

@@ -3,6 +3,11 @@
 The bench must not be the limiting factor, so the socket is an `asyncio.Protocol` that parses
 frames itself and only looks for what it counts: bench messages (`bench:RUN:SENDER:SEQ:T_NS`)
 and who-list rows. Frames it sends are masked as RFC 6455 requires of a client.
+
+With `--compression deflate` it does what a browser does: it offers permessage-deflate as
+Chromium does (`permessage-deflate; client_max_window_bits`), and when the server accepts,
+inflates what it receives and compresses what it sends, honouring the parameters the server
+answered with (RFC 7692).
 """
 
 from __future__ import annotations
@@ -14,6 +19,7 @@ import os
 import re
 import socket
 import time
+import zlib
 from dataclasses import dataclass, field
 from urllib.parse import urlencode, urlsplit
 
@@ -28,11 +34,12 @@ class Target:
 
     host: str
     port: int
+    deflate: bool = False  # offer permessage-deflate, as browsers do
 
     @classmethod
-    def from_url(cls, url: str) -> Target:
+    def from_url(cls, url: str, deflate: bool = False) -> Target:
         parts = urlsplit(url)
-        return cls(parts.hostname or "127.0.0.1", parts.port or 80)
+        return cls(parts.hostname or "127.0.0.1", parts.port or 80, deflate)
 
     @property
     def origin(self) -> str:
@@ -114,24 +121,82 @@ def mask(payload: bytes, key: bytes) -> bytes:
     return (int.from_bytes(payload, "little") ^ int.from_bytes(stream, "little")).to_bytes(n, "little")
 
 
-def client_frame(opcode: int, payload: bytes) -> bytes:
+def client_frame(opcode: int, payload: bytes, rsv1: bool = False) -> bytes:
     key = os.urandom(4)
     n = len(payload)
+    first = 0x80 | (0x40 if rsv1 else 0) | opcode
     if n < 126:
-        head = bytes((0x80 | opcode, 0x80 | n))
+        head = bytes((first, 0x80 | n))
     elif n < 65536:
-        head = bytes((0x80 | opcode, 0x80 | 126)) + n.to_bytes(2, "big")
+        head = bytes((first, 0x80 | 126)) + n.to_bytes(2, "big")
     else:
-        head = bytes((0x80 | opcode, 0x80 | 127)) + n.to_bytes(8, "big")
+        head = bytes((first, 0x80 | 127)) + n.to_bytes(8, "big")
     return head + key + mask(payload, key)
+
+
+CHROMIUM_OFFER = "permessage-deflate; client_max_window_bits"
+TAIL = b"\x00\x00\xff\xff"
+
+
+@dataclass
+class Deflate:
+    """permessage-deflate as the server accepted it (RFC 7692)."""
+
+    server_no_context_takeover: bool = False
+    client_no_context_takeover: bool = False
+    client_bits: int = 15
+    server_bits: int = 15
+    _inflater: zlib._Decompress | None = None
+    _deflater: zlib._Compress | None = None
+
+    @classmethod
+    def from_response(cls, head: bytes) -> Deflate | None:
+        for line in head.decode("latin-1").split("\r\n")[1:]:
+            name, _, value = line.partition(":")
+            if name.strip().lower() != "sec-websocket-extensions":
+                continue
+            params = [p.strip() for p in value.split(";")]
+            if params[0] != "permessage-deflate":
+                continue
+            deflate = cls()
+            for param in params[1:]:
+                key, _, number = param.partition("=")
+                if key == "server_no_context_takeover":
+                    deflate.server_no_context_takeover = True
+                elif key == "client_no_context_takeover":
+                    deflate.client_no_context_takeover = True
+                elif key == "client_max_window_bits" and number:
+                    deflate.client_bits = int(number)
+                elif key == "server_max_window_bits" and number:
+                    deflate.server_bits = int(number)
+            return deflate
+        return None
+
+    def inflate(self, payload: bytes) -> bytes:
+        if self._inflater is None:
+            self._inflater = zlib.decompressobj(-self.server_bits)
+        data = self._inflater.decompress(payload + TAIL)
+        if self.server_no_context_takeover:
+            self._inflater = None
+        return data
+
+    def deflate(self, payload: bytes) -> bytes:
+        if self._deflater is None:
+            self._deflater = zlib.compressobj(zlib.Z_DEFAULT_COMPRESSION, zlib.DEFLATED, -self.client_bits)
+        data = self._deflater.compress(payload) + self._deflater.flush(zlib.Z_SYNC_FLUSH)
+        if self.client_no_context_takeover:
+            self._deflater = None
+        return data[:-4]
 
 
 @dataclass
 class _Parser:
-    """Server frames are unmasked; continuation frames are joined."""
+    """Server frames are unmasked; continuation frames are joined; compressed messages inflated."""
 
     buffer: bytearray = field(default_factory=bytearray)
     partial: bytearray = field(default_factory=bytearray)
+    deflate: Deflate | None = None
+    partial_compressed: bool = False
 
     def frames(self, data: bytes) -> list[tuple[int, bytes]]:
         buf = self.buffer
@@ -155,12 +220,17 @@ class _Parser:
             payload = bytes(buf[start + head : end])
             start = end
             opcode = b0 & 0x0F
+            compressed = bool(b0 & 0x40)
             if opcode == 0 or not b0 & 0x80:
+                if opcode:
+                    self.partial_compressed = compressed
                 self.partial += payload
                 if not b0 & 0x80:
                     continue
-                opcode, payload = (1, bytes(self.partial))
+                opcode, payload, compressed = (1, bytes(self.partial), self.partial_compressed)
                 self.partial.clear()
+            if compressed and self.deflate is not None:
+                payload = self.deflate.inflate(payload)
             out.append((opcode, payload))
         if start:
             del buf[:start]
@@ -186,10 +256,11 @@ class BenchSocket(asyncio.Protocol):
         assert isinstance(transport, asyncio.Transport)
         self.transport = transport
         key = base64.b64encode(os.urandom(16)).decode()
+        offer = f"Sec-WebSocket-Extensions: {CHROMIUM_OFFER}\r\n" if self.target.deflate else ""
         request = (
             f"GET /ws HTTP/1.1\r\nHost: {self.target.host}:{self.target.port}\r\n"
             f"Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: {key}\r\n"
-            f"Sec-WebSocket-Version: 13\r\nOrigin: {self.target.origin}\r\n"
+            f"Sec-WebSocket-Version: 13\r\nOrigin: {self.target.origin}\r\n{offer}"
             f"Cookie: barertc_session={self.cookie}\r\n\r\n"
         )
         transport.write(request.encode())
@@ -200,6 +271,8 @@ class BenchSocket(asyncio.Protocol):
         if not sep:
             return b""
         self._head = b""
+        if self.target.deflate:
+            self._parser.deflate = Deflate.from_response(head)
         if not head.startswith(b"HTTP/1.1 101"):
             self.opened.set_exception(ConnectionError(head.split(b"\r\n", 1)[0].decode("latin-1")))
             assert self.transport is not None
@@ -216,6 +289,7 @@ class BenchSocket(asyncio.Protocol):
             if not data:
                 return
         now = time.monotonic_ns()
+        self.tally.totals.wire_bytes += len(data)
         for opcode, payload in self._parser.frames(data):
             if opcode == 1:
                 self.tally.on_text(payload, now)
@@ -244,9 +318,20 @@ class BenchSocket(asyncio.Protocol):
         if self.transport is not None and not self.transport.is_closing():
             self.transport.write(client_frame(opcode, payload))
 
+    @property
+    def deflate(self) -> Deflate | None:
+        """permessage-deflate, if the server accepted it."""
+        return self._parser.deflate
+
     def send_json(self, fields: dict[str, object]) -> None:
-        """A frame as hx-ws sends a form: the form's values plus `headers`."""
-        self._write(1, json.dumps({**fields, "headers": {"HX-Request": "true"}}).encode())
+        """A frame as hx-ws sends a form: the form's values plus `headers` (compressed, as a browser
+        compresses it, when permessage-deflate was negotiated)."""
+        payload = json.dumps({**fields, "headers": {"HX-Request": "true"}}).encode()
+        deflate = self._parser.deflate
+        if deflate is None:
+            self._write(1, payload)
+        elif self.transport is not None and not self.transport.is_closing():
+            self.transport.write(client_frame(1, deflate.deflate(payload), rsv1=True))
 
     def say(self, text: str, channel: str = "lobby") -> None:
         self.send_json({"action": "message", "channel": channel, "text": text})

@@ -179,6 +179,7 @@ class Crowd:
             "complete_s": round((last - self.first_connect_ns) / 1e9, 3),
             "frames": self.totals.frames,
             "mb_received": round(self.totals.bytes / 1e6, 1),
+            "mb_wire": round(self.totals.wire_bytes / 1e6, 1),
         }
 
     def entry_line(self) -> str:

@@ -59,19 +59,49 @@ def _status_kb(pid: int, key: str) -> float:
     return 0.0
 
 
+def _stat_fields(pid: int) -> list[str]:
+    # Fields after the ")" that ends the command name: ppid is the 2nd, utime and stime the 12th
+    # and 13th, cutime and cstime (children already reaped) the 14th and 15th.
+    return (PROC / str(pid) / "stat").read_text().rsplit(")", 1)[1].split()
+
+
+def tree(pid: int) -> list[int]:
+    """`pid` and its descendants (a server's workers, its private Redis)."""
+    children: dict[int, list[int]] = {}
+    for entry in PROC.iterdir():
+        if entry.name.isdigit():
+            try:
+                children.setdefault(int(_stat_fields(int(entry.name))[1]), []).append(int(entry.name))
+            except (OSError, IndexError):
+                continue
+    found, todo = [], [pid]
+    while todo:
+        current = todo.pop()
+        found.append(current)
+        todo += children.get(current, [])
+    return found
+
+
 def sample(pid: int) -> Sample:
-    # Fields after the ")" that ends the command name: utime and stime are the 12th and 13th.
-    stat = (PROC / str(pid) / "stat").read_text()
-    fields = stat.rsplit(")", 1)[1].split()
+    """CPU seconds and memory of `pid` and its descendants, added up."""
     ticks = os.sysconf("SC_CLK_TCK")
-    cpu = (int(fields[11]) + int(fields[12])) / ticks
-    return Sample(cpu, _status_kb(pid, "VmRSS") / 1024, _status_kb(pid, "VmHWM") / 1024)
+    cpu = rss = peak = 0.0
+    for member in tree(pid):
+        try:
+            fields = _stat_fields(member)
+            cpu += sum(int(f) for f in fields[11:15]) / ticks
+            rss += _status_kb(member, "VmRSS") / 1024
+            peak += _status_kb(member, "VmHWM") / 1024
+        except OSError:
+            continue  # ended meanwhile
+    return Sample(cpu, rss, peak)
 
 
 def reset_peak(pid: int) -> bool:
     """Reset VmHWM so a run's peak is its own (Linux 4.0+, same user only)."""
     try:
-        (PROC / str(pid) / "clear_refs").write_text("5")
+        for member in tree(pid):
+            (PROC / str(member) / "clear_refs").write_text("5")
     except OSError:
         return False
     return True

@@ -1,4 +1,4 @@
-"""`python -m bench.newcomer URL NAME TIMEOUT`: one user signs in and enters, in a process of
+"""`python -m bench.newcomer URL NAME TIMEOUT [deflate]`: one user signs in and enters, in a process of
 its own, and prints the seconds until their who list arrived.
 
 The slow scenario runs its newcomer here rather than on the bench's event loop, which is busy
@@ -30,8 +30,9 @@ async def enter(target: Target, name: str, timeout: float) -> float:
 
 
 def main(argv: list[str]) -> int:
-    url, name, timeout = argv
-    print(f"{asyncio.run(enter(Target.from_url(url), name, float(timeout))):.6f}")
+    url, name, timeout, *compression = argv
+    target = Target.from_url(url, deflate=compression == ["deflate"])
+    print(f"{asyncio.run(enter(target, name, float(timeout))):.6f}")
     return 0
 
 

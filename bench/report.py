@@ -27,11 +27,14 @@ COLUMNS = [
     "slow_close_code",
     "server_cpu_s",
     "phase_server_cpu_s",
+    "server_us_per_delivery",
+    "server_ms_per_join",
     "phase_bench_cpu_s",
     "rss_connected_mb",
     "server_peak_rss_mb",
     "frames",
     "mb_received",
+    "mb_wire",
 ]
 
 

@@ -96,6 +96,7 @@ async def _flow(options: Options, meter: Meter, label: str) -> Result:
         result.update(phase.stop())
         totals = crowd.totals
         result.update(
+            mb_wire=round(totals.wire_bytes / 1e6, 1),
             delivered=totals.delivered,
             expected=expected,
             senders=len(senders),
@@ -151,6 +152,7 @@ async def _newcomer(options: Options, name: str) -> float:
         options.target.origin,
         name,
         str(options.timeout),
+        "deflate" if options.target.deflate else "none",
         stdout=asyncio.subprocess.PIPE,
     )
     out, _ = await child.communicate()
@@ -191,11 +193,13 @@ async def slow(options: Options, meter: Meter) -> Result:
         slow_tally.totals.new_run(run)
         expected = options.messages * len(crowd.sockets)
         async with Progress("slow", lambda: f"delivered {crowd.totals.delivered}/{expected}", options.quiet):
+            phase = PhaseCPU(meter)
             sending = asyncio.create_task(send_messages(senders, run, options))
             await wait_until(lambda: crowd.totals.delivered >= expected // 4, options.timeout)
             entry_s = await _newcomer(options, f"{crowd.prefix}newcomer")
             await sending
             await wait_until(lambda: crowd.totals.delivered >= expected, options.timeout)
+            cpu = phase.stop()
             disconnected = await _gone(options, slow_name)
         stalled.resume()
         with_code = await _close_code(stalled)
@@ -208,6 +212,7 @@ async def slow(options: Options, meter: Meter) -> Result:
             "slow_disconnected": disconnected,
             "slow_close_code": with_code,
             "slow_received": slow_tally.received,
+            **cpu,
             **latency_summary(totals.latencies_ns),
             **_rss_connected(meter),
         }

@@ -6,15 +6,24 @@ Everything stays at its default except what the slow scenario's 16 KB messages n
 users are members; `--history` turns DM history on (SQLite beside the settings file). The
 default rate limits stay (the bench uses enough senders instead), and so do the per-address
 limits: the crowd connects from 200 loopback addresses (`bench.client.source_address`).
+
+With `--workers N` (N > 1) it starts a private `redis-server` on the next port (unless
+`--redis URL` names one) and serves `python -m app --workers N` over it: the server process's
+tree (main process, workers, Redis) is what the bench meters.
 """
 
 from __future__ import annotations
 
 import asyncio
+import ctypes
 import os
+import shutil
 import signal
+import socket
+import subprocess
 import sys
 import tempfile
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -40,24 +49,73 @@ def write_bench_settings(path: Path, *, history: bool = False) -> Path:
     return path
 
 
-def serve(port: int, settings: Path | None, *, history: bool = False) -> None:
+def serve(
+    port: int, settings: Path | None, workers: int = 1, redis: str | None = None, *, history: bool = False
+) -> None:
     """Replace this process with `python -m app` on 127.0.0.1:PORT (so --pid is the server)."""
     if settings is None:
         settings = Path(tempfile.mkdtemp(prefix="barertc-bench-")) / "settings.toml"
     if not settings.exists():
         write_bench_settings(settings, history=history)
-    print(f"bench server on http://127.0.0.1:{port} (settings {settings}, pid {os.getpid()})", file=sys.stderr)
+    if workers > 1 and redis is None:
+        redis = start_redis(port + 1, settings.parent)
+    if redis is not None:
+        os.environ["BARERTC_REDIS_URL"] = redis
+    print(
+        f"bench server on http://127.0.0.1:{port} (settings {settings}, pid {os.getpid()}, "
+        f"{workers} worker(s){', redis ' + redis if redis else ''})",
+        file=sys.stderr,
+    )
     sys.stderr.flush()
     os.execv(
-        sys.executable, [sys.executable, "-m", "app", "--address", f"127.0.0.1:{port}", "--settings", str(settings)]
+        sys.executable,
+        [sys.executable, "-m", "app", "--address", f"127.0.0.1:{port}", "--settings", str(settings)]
+        + (["--workers", str(workers)] if workers > 1 else []),
     )
+
+
+def start_redis(port: int, directory: Path) -> str:
+    """A private redis-server on 127.0.0.1:PORT, without persistence; it exits with this process
+    (it is this process's child, and this process becomes the server)."""
+    binary = shutil.which("redis-server")
+    if binary is None:
+        raise SystemExit("bench serve --workers needs redis-server on PATH, or --redis URL")
+    subprocess.Popen(
+        [
+            binary,
+            "--port",
+            str(port),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--dir",
+            str(directory),
+        ],
+        stdout=subprocess.DEVNULL,
+        preexec_fn=_die_with_parent,
+    )
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        with socket.socket() as probe:
+            if probe.connect_ex(("127.0.0.1", port)) == 0:
+                return f"redis://127.0.0.1:{port}/0"
+        time.sleep(0.05)
+    raise SystemExit(f"redis-server did not listen on port {port}")
+
+
+def _die_with_parent() -> None:
+    """PR_SET_PDEATHSIG: SIGTERM when the server process (our parent after exec) ends."""
+    ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)
 
 
 @asynccontextmanager
 async def fresh_server(
-    port: int, startup: float = 30.0, *, history: bool = False
+    port: int, workers: int = 1, startup: float = 30.0, *, history: bool = False
 ) -> AsyncIterator[asyncio.subprocess.Process]:
-    """`python -m bench serve --port PORT` in a child process, until the block ends."""
+    """`python -m bench serve --port PORT [--workers N]` in a child process, until the block ends."""
     if await _answers(port):
         raise RuntimeError(f"port {port} is taken: --fresh starts its own server there")
     child = await asyncio.create_subprocess_exec(
@@ -68,6 +126,8 @@ async def fresh_server(
         "--port",
         str(port),
         *(["--history"] if history else []),
+        "--workers",
+        str(workers),
         stderr=asyncio.subprocess.DEVNULL,
     )
     try:

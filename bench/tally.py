@@ -30,7 +30,8 @@ class Totals:
     latencies_ns: list[int] = field(default_factory=list)
     who_complete: int = 0
     frames: int = 0
-    bytes: int = 0
+    bytes: int = 0  # of frames' payloads, inflated
+    wire_bytes: int = 0  # as they came off the socket
     notices: int = 0
 
     def new_run(self, run: str) -> None:

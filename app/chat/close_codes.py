@@ -12,6 +12,7 @@ from enum import IntEnum
 
 
 class Close(IntEnum):
+    TOO_BIG = 1009  # a frame far over Limits.MaxFrameBytes: the connection is dropped
     RESTART = 1012  # the server is restarting: reconnect
     TOO_SLOW = 1013  # the client stopped reading and its queue filled: reconnect
     KICKED = 4000
@@ -28,6 +29,7 @@ class Close(IntEnum):
 
 
 REASONS: dict[Close, str] = {
+    Close.TOO_BIG: "Message too big",
     Close.RESTART: "The chat server is restarting.",
     Close.TOO_SLOW: "You were disconnected because your connection fell behind.",
     Close.KICKED: "You have been kicked from the chat.",

@@ -35,10 +35,14 @@ class FrameError(Exception):
     """A frame we refuse; str(error) is the message for the sender."""
 
 
+def too_large(size: int, max_bytes: int) -> FrameError:
+    return FrameError(f"That was too large to send ({size} bytes; the limit is {max_bytes}).")
+
+
 def parse_frame(raw: str | bytes, *, max_bytes: int) -> Inbound:
     """Turn one socket frame into a validated, typed frame, or raise `FrameError`."""
     if len(raw) > max_bytes:
-        raise FrameError(f"That was too large to send ({len(raw)} bytes; the limit is {max_bytes}).")
+        raise too_large(len(raw), max_bytes)
     try:
         frame = _decoder.decode(raw)
     except msgspec.ValidationError as error:  # JSON, but not a frame (a subclass of DecodeError)

@@ -19,6 +19,11 @@ Writers are woken by one `PacingClock` per process, not by each put: a frame cos
 much to send whether it carries one message or twenty, so under load every writer wakes at
 most once per tick and sends everything that arrived since, in one frame. When the room is
 quiet the first put after a tick is sent at once.
+
+Writers of one audience woken by one tick hold the very same fragments (the room renders
+once and puts that string into every queue), so they would build the same joined frame a
+thousand times: `PacingClock.joined` builds it once per tick and hands every one of them the
+same string, whose encoded frame is then shared too (app/web/ws_frames.py).
 """
 
 from __future__ import annotations
@@ -34,6 +39,8 @@ JOIN_LIMIT = 64 * 1024  # characters of HTML joined into one frame, at most
 # Between joined fragments; js/frames.js swaps them one by one. Markup nobody else can write:
 # user text never reaches a page with a raw "<".
 PART = "<!--|-->"
+MAX_JOINED = 64  # joined frames remembered within one tick (distinct audiences, mostly)
+MAX_JOINED_CHARS = 1 << 20  # and their characters
 
 
 class _Data(str):
@@ -55,6 +62,24 @@ class PacingClock:
         self._due: list[SendQueue] = []
         self._tick: asyncio.Handle | None = None
         self._last = -interval
+        # this tick's joined frames, by the identities of their parts (kept alive here, so an
+        # id cannot be reused while it is a key)
+        self._joined: dict[tuple[int, ...], tuple[list[str], str]] = {}
+        self._joined_chars = 0
+
+    def joined(self, parts: list[str]) -> str:
+        """`PART.join(parts)`, built once a tick for all the writers holding the same fragments."""
+        key = tuple(map(id, parts))
+        known = self._joined.get(key)
+        if known is not None:
+            return known[1]
+        text = PART.join(parts)
+        if len(self._joined) >= MAX_JOINED or self._joined_chars > MAX_JOINED_CHARS:
+            self._joined.clear()
+            self._joined_chars = 0
+        self._joined[key] = (parts, text)
+        self._joined_chars += len(text)
+        return text
 
     def schedule(self, queue: SendQueue) -> None:
         """`queue` has something new: wake its writer on the next tick (now, if none was recent)."""
@@ -70,6 +95,8 @@ class PacingClock:
     def _wake_due(self) -> None:
         self._tick = None
         self._last = asyncio.get_running_loop().time()
+        self._joined.clear()
+        self._joined_chars = 0
         due, self._due = self._due, []
         for queue in due:
             queue.wake()
@@ -153,7 +180,7 @@ class SendQueue:
             text = items.popleft()
             html.append(text)
             size += len(text)
-        return PART.join(html), size, len(html)
+        return (html[0] if len(html) == 1 else self._clock.joined(html)), size, len(html)
 
     async def drain(self, send: Callable[[str], Awaitable[None]]) -> tuple[int, str]:
         """Send until closed; returns the close code and reason. Raises QueueFull.

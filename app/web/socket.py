@@ -1,5 +1,14 @@
 """The /ws endpoint: one socket per tab, one reader and one writer per socket.
 
+Served below Quart's websocket wrapper, as a plain ASGI endpoint of the same application
+(`ChatApp` hands it the `/ws` scopes): Quart's `websocket.send` yields to the loop, builds
+headers and fires a signal on every frame, and runs a second task per socket to pump what
+arrives. Here the handshake checks (`origin_allowed`, `socket_identity`, the per-address admission)
+read the socket's headers and session cookie through Quart's own request object and session
+interface, and the
+transport (`ChatSocket`) writes frames straight to Hypercorn's transport where it can
+(app/web/hypercorn_ws.py), through ASGI `send` everywhere else (Quart's test client).
+
 The reader parses and limits what the browser sends and hands each frame to the room; the
 writer drains the connection's bounded send queue. Both run in one TaskGroup: when either
 ends, the other is cancelled, and the room is told the connection left.
@@ -11,24 +20,35 @@ import asyncio
 import logging
 import uuid
 from contextlib import suppress
+from dataclasses import dataclass
 
-from quart import Blueprint, session, websocket
+from hypercorn.typing import ASGIReceiveCallable, ASGISendCallable, WebsocketScope
+from quart import Quart
+from quart.wrappers import Websocket
+from werkzeug.datastructures import Headers
 
 from app.auth import session_identity
 from app.chat.close_codes import REASONS, Close
 from app.chat.frames import PostMessage, React
 from app.chat.model import Identity
-from app.chat.protocol import FrameError, RateLimiter, parse_frame
+from app.chat.protocol import FrameError, RateLimiter, parse_frame, too_large
 from app.chat.room import Room
-from app.settings import Limits
+from app.settings import Limits, Settings
+from app.web import hypercorn_ws
 from app.web.client_ip import client_ip
 from app.web.security import origin_allowed
 from app.web.send_queue import DATA, HTML, PacingClock, QueueFull, SendQueue
-from app.web.state import ChatState, chat_state
+from app.web.state import EXTENSION, ChatState
 
 log = logging.getLogger("app.socket")
+SOCKET_PATH = "/ws"
 CLOSE_WAIT_SECONDS = 1.0
-blueprint = Blueprint("socket", __name__)
+
+
+def message_cap(limits: Limits) -> int:
+    """Characters of one inbound message past which the connection is dropped (1009). Between
+    `MaxFrameBytes` and this, the message is counted but not held, and the sender is told."""
+    return limits.max_frame_bytes * 4
 
 
 class Connection:
@@ -66,53 +86,169 @@ class Connection:
         await self._done.wait()
 
 
-@blueprint.websocket("/ws")
-async def chat_socket() -> None:
-    state = chat_state()
+# --- the handshake: who may open a socket ------------------------------------------------
+
+
+def handshake_request(app: Quart, scope: WebsocketScope) -> Websocket:
+    """Quart's request object for the socket's handshake (headers, cookies, client address),
+    built as Quart builds it; it is not used to send or receive."""
+    headers = Headers()
+    headers["Remote-Addr"] = (scope.get("client") or ["<local>"])[0]
+    for name, value in scope["headers"]:
+        headers.add(name.decode("latin1").title(), value.decode("latin1"))
+
+    def unused(*_: object) -> None:
+        raise RuntimeError("the handshake request does not carry frames")
+
+    return Websocket(
+        scope["path"],
+        scope["query_string"],
+        scope["scheme"],
+        headers,
+        scope.get("root_path", ""),
+        scope.get("http_version", "1.1"),
+        list(scope.get("subprotocols", [])),
+        unused,
+        unused,
+        unused,
+        unused,
+        scope=scope,
+    )
+
+
+async def socket_identity(app: Quart, request: Websocket, settings: Settings) -> Identity | None:
+    """Who the signed session cookie says this is (None: no valid session)."""
+    session = await app.session_interface.open_session(app, request)
+    return session_identity(session.get("identity") if session is not None else None, settings)
+
+
+# --- the transport ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Oversized:
+    """A message over `Limits.MaxFrameBytes`: counted, not held."""
+
+    size: int
+
+
+class ChatSocket:
+    """One /ws socket over ASGI, its frames written straight to Hypercorn's transport when
+    `hypercorn_ws.guard` finds one, and what the peer sends bounded either way."""
+
+    def __init__(self, scope: WebsocketScope, receive: ASGIReceiveCallable, send: ASGISendCallable, limits: Limits):
+        self._receive = receive
+        self._send = send
+        self.hold = limits.max_frame_bytes
+        self.cap = message_cap(limits)
+        self.too_big = False  # the peer sent past the cap: the socket is being dropped
+        self.reader: asyncio.Task[None] | None = None
+        self._closed = False
+        guarded = hypercorn_ws.guard(send, self.hold, self.cap, self._tripped)
+        self._closes_itself = guarded is not None and guarded.writer is not None  # sends 1009 on its own
+        self.send_text = guarded.writer.send_text if guarded is not None and guarded.writer else self._send_text
+
+    def _tripped(self) -> None:
+        self.too_big = True
+        if self._closes_itself:
+            self._closed = True
+        if self.reader is not None:
+            self.reader.cancel()
+
+    async def accept(self) -> None:
+        await self._send({"type": "websocket.accept", "subprotocol": None, "headers": []})
+
+    async def _send_text(self, text: str) -> None:
+        await self._send({"type": "websocket.send", "bytes": None, "text": text})
+
+    async def close(self, code: int, reason: str) -> None:
+        """Close (once); before `accept`, this refuses the handshake (HTTP 403)."""
+        if not self._closed:
+            self._closed = True
+            await self._send({"type": "websocket.close", "code": code, "reason": reason})
+
+    async def receive(self) -> str | bytes | Oversized | None:
+        """The next message, or None once the peer has gone (or was dropped for sending too much)."""
+        if self.too_big:
+            return None
+        message = await self._receive()
+        while message["type"] == "websocket.connect":
+            message = await self._receive()
+        if message["type"] != "websocket.receive" or self.too_big:
+            return None
+        if (size := message.get(hypercorn_ws.OVERSIZED)) is not None:
+            return Oversized(int(size))  # type: ignore[call-overload]
+        data: str | bytes = message.get("bytes") or message.get("text") or ""
+        if len(data) > self.cap:
+            self._tripped()
+            return None
+        return data
+
+
+# --- serving ---------------------------------------------------------------------------
+
+
+async def serve_socket(app: Quart, scope: WebsocketScope, receive: ASGIReceiveCallable, send: ASGISendCallable) -> None:
+    """The /ws endpoint, for one socket."""
+    state: ChatState = app.extensions[EXTENSION]
     settings = state.settings
-    origin = websocket.headers.get("Origin")
-    if not origin_allowed(origin, websocket.host, settings.cors_hosts):
-        log.warning("refused socket from %s: origin %r", client_ip(websocket, settings), origin)
-        await websocket.close(1008, "Origin not allowed")  # before accept: an HTTP 403
+    socket = ChatSocket(scope, receive, send, settings.limits)
+    request = handshake_request(app, scope)
+    origin = request.headers.get("Origin")
+    if not origin_allowed(origin, request.host, settings.cors_hosts):
+        log.warning("refused socket from %s: origin %r", client_ip(request, settings), origin)
+        await socket.close(1008, "Origin not allowed")  # before accept: an HTTP 403
         return
-    identity = session_identity(session.get("identity"), settings)
-    address = client_ip(websocket, settings)
+    identity = await socket_identity(app, request, settings)
+    address = client_ip(request, settings)
     refusal = state.sockets.admit(address)
     if refusal is not None:
-        await websocket.accept()
-        await _close(state.room, Close.LIMITED, refusal)
+        await socket.accept()
+        await _close(state.room, socket, Close.LIMITED, refusal)
         return
     try:
-        await websocket.accept()
+        await socket.accept()
         if identity is None:
-            await websocket.close(Close.SIGNED_OUT, REASONS[Close.SIGNED_OUT])
+            await socket.close(Close.SIGNED_OUT, REASONS[Close.SIGNED_OUT])
             return
         log.info("socket open %s as %r", address, identity.name)
-        await _open(state, Connection(identity, settings.limits, state.pacing), address)
+        await _open(state, Connection(identity, settings.limits, state.pacing), socket, address)
     finally:
         state.sockets.release(address)
 
 
-async def _open(state: ChatState, connection: Connection, address: str) -> None:
+async def _open(state: ChatState, connection: Connection, socket: ChatSocket, address: str) -> None:
     state.connections.add(connection)
     state.watchdog.queues.add(connection.queue)
     try:
-        await _serve(state, connection, address)
+        await _serve(state, connection, socket, address)
     finally:
         state.watchdog.queues.discard(connection.queue)
         await _leave(state, connection)
-    if connection.queue.overflowed:
+    await _close_after_leaving(connection, socket)
+
+
+async def _close_after_leaving(connection: Connection, socket: ChatSocket) -> None:
+    """The closes that wait until the room has let the connection go: a client cut off for not
+    reading (1013), or for sending far too much (1009)."""
+    if socket.too_big:
+        log.warning("dropped %r: sent a message over %d characters", connection.identity.name, socket.cap)
+        code = Close.TOO_BIG
+    elif connection.queue.overflowed:
         log.warning("cut off %r: stopped reading (send queue full)", connection.identity.name)
-        # The close frame waits behind what the kernel still holds: a client that reads again
-        # gets it; one that never does is not waited for.
-        with suppress(TimeoutError):
-            await asyncio.wait_for(websocket.close(Close.TOO_SLOW, REASONS[Close.TOO_SLOW]), CLOSE_WAIT_SECONDS)
+        code = Close.TOO_SLOW
+    else:
+        return
+    # The close frame waits behind what the kernel still holds: a client that reads again gets
+    # it; one that never does is not waited for.
+    with suppress(TimeoutError):
+        await asyncio.wait_for(socket.close(code, REASONS[code]), CLOSE_WAIT_SECONDS)
 
 
 async def _leave(state: ChatState, connection: Connection) -> None:
-    """Let the room forget the connection. Quart cancels this handler when the client goes, which
-    may be while the room is still busy with it (a kicked client answers the close at once): the
-    leave then runs on to its end, and only then does the connection count as finished."""
+    """Let the room forget the connection. The socket's task may be cancelled when the client
+    goes, which may be while the room is still busy with it (a kicked client answers the close at
+    once): the leave then runs on to its end, and only then does the connection count as finished."""
     leaving = asyncio.ensure_future(state.room.leave(connection))
     leaving.add_done_callback(lambda done: _finished(state, connection, done))
     await asyncio.shield(leaving)
@@ -126,44 +262,46 @@ def _finished(state: ChatState, connection: Connection, leaving: asyncio.Future[
     log.info("socket closed for %r", connection.identity.name)
 
 
-async def _serve(state: ChatState, connection: Connection, address: str) -> None:
+async def _serve(state: ChatState, connection: Connection, socket: ChatSocket, address: str) -> None:
     room = state.room
     if not await room.enter(connection, address):
         code, reason = connection.queue.closing or (Close.SIGNED_OUT, "")
-        await _close(room, code, reason)
+        await _close(room, socket, code, reason)
         return
     async with asyncio.TaskGroup() as group:
-        reader = group.create_task(_read(room, connection))
-        writer = connection.writer = group.create_task(_write(room, connection))
+        reader = socket.reader = group.create_task(_read(room, connection, socket))
+        writer = connection.writer = group.create_task(_write(room, connection, socket))
         writer.add_done_callback(lambda _: reader.cancel())
         reader.add_done_callback(lambda _: writer.cancel())
 
 
-async def _write(room: Room, connection: Connection) -> None:
+async def _write(room: Room, connection: Connection, socket: ChatSocket) -> None:
     try:
-        code, reason = await connection.queue.drain(websocket.send)
-    except QueueFull:
-        return  # chat_socket closes it, once the room has let it go
-    await _close(room, code, reason)
+        code, reason = await connection.queue.drain(socket.send_text)
+    except (QueueFull, ConnectionError):
+        return  # serve_socket closes it, once the room has let it go
+    await _close(room, socket, code, reason)
 
 
-async def _close(room: Room, code: int, reason: str) -> None:
+async def _close(room: Room, socket: ChatSocket, code: int, reason: str) -> None:
     if code >= 4000:
         # The browser's close event does not reach htmx with its reason: say it in the page.
-        await websocket.send(room.render.closed_banner(reason))
-    await websocket.close(code, reason[:120])
+        with suppress(ConnectionError):
+            await socket.send_text(room.render.closed_banner(reason))
+    await socket.close(code, reason[:120])
 
 
-async def _read(room: Room, connection: Connection) -> None:
+async def _read(room: Room, connection: Connection, socket: ChatSocket) -> None:
     limits = room.settings.limits
     frames = RateLimiter(limits.frames_per_second, limits.frame_burst)
     messages = RateLimiter(limits.messages_per_second, limits.message_burst)
     reactions = RateLimiter(limits.reactions_per_second, limits.reaction_burst)
-    while True:
-        raw = await websocket.receive()
+    while (raw := await socket.receive()) is not None:
         try:
             if not frames.allow():
                 raise FrameError("You are sending too fast; slow down a little.")
+            if isinstance(raw, Oversized):
+                raise too_large(raw.size, limits.max_frame_bytes)
             frame = parse_frame(raw, max_bytes=limits.max_frame_bytes)
             if isinstance(frame, PostMessage) and not messages.allow():
                 raise FrameError("You are sending messages too fast; that one was not sent.")
