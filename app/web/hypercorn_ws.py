@@ -2,7 +2,7 @@
 
 Hypercorn offers no option to bound what a WebSocket peer makes it inflate or buffer, and no
 way to write a frame that is already encoded. This module does both, relying on the shape of
-Hypercorn 0.17–0.18 (pinned in pyproject.toml; `check()` verifies it at start-up and
+Hypercorn 0.18 and wsproto 1.3 (pinned in pyproject.toml; `check()` verifies it at start-up and
 `tests/unit/test_hypercorn_ws.py` fails when an upgrade changes it):
 
 1. `hypercorn.protocol.ws_stream.Handshake.accept` builds the socket's extensions from the
@@ -281,6 +281,12 @@ def check() -> None:
         (
             _uses(getattr(TCPServer, "protocol_send", None), "writer", "write", "drain"),
             "TCPServer.protocol_send writes to writer",
+        ),
+        (
+            _uses(PerMessageDeflate.frame_inbound_header, "_inbound_compressed", "_inbound_is_compressible")
+            and _uses(PerMessageDeflate.frame_inbound_complete, "_decompressor")
+            and hasattr(PerMessageDeflate, "_parse_params"),
+            "wsproto's PerMessageDeflate keeps its inflate state in _inbound_compressed and _decompressor",
         ),
         (
             hasattr(ASGIWebsocketState, "CONNECTED") and hasattr(ASGIWebsocketState, "CLOSED"),
