@@ -16,9 +16,10 @@ client's doing and does not count against it: that backlog is bounded by the inb
 limits, and goes out in few frames when the writer runs.
 
 Writers are woken by one `PacingClock` per process, not by each put: a frame costs about as
-much to send whether it carries one message or twenty, so under load every writer wakes at
-most once per tick and sends everything that arrived since, in one frame. When the room is
-quiet the first put after a tick is sent at once.
+much to send whether it carries one message or twenty, so a busy writer wakes at most once
+per interval and sends everything that arrived since, in one frame. A writer that was not
+woken within the last interval is woken at once: a lone message in a quiet room (or a DM
+while a channel is busy elsewhere) waits for no tick.
 
 Writers of one audience woken by one tick hold the very same fragments (the room renders
 once and puts that string into every queue), so they would build the same joined frame a
@@ -61,7 +62,6 @@ class PacingClock:
         self.interval = interval
         self._due: list[SendQueue] = []
         self._tick: asyncio.Handle | None = None
-        self._last = -interval
         # this tick's joined frames, by the identities of their parts (kept alive here, so an
         # id cannot be reused while it is a key)
         self._joined: dict[tuple[int, ...], tuple[list[str], str]] = {}
@@ -82,23 +82,29 @@ class PacingClock:
         return text
 
     def schedule(self, queue: SendQueue) -> None:
-        """`queue` has something new: wake its writer on the next tick (now, if none was recent)."""
+        """`queue` has something new: wake its writer now if it was not woken within the last
+        interval (a quiet writer waits for nobody), else on the next tick."""
         if not self.interval:
+            queue.wake()
+            return
+        loop = asyncio.get_running_loop()
+        now = loop.time()
+        if now - queue.woken_at >= self.interval:
+            queue.woken_at = now
             queue.wake()
             return
         self._due.append(queue)
         if self._tick is None:
-            loop = asyncio.get_running_loop()
-            wait = self._last + self.interval - loop.time()
-            self._tick = loop.call_later(wait, self._wake_due) if wait > 0 else loop.call_soon(self._wake_due)
+            self._tick = loop.call_at(queue.woken_at + self.interval, self._wake_due)
 
     def _wake_due(self) -> None:
         self._tick = None
-        self._last = asyncio.get_running_loop().time()
+        now = asyncio.get_running_loop().time()
         self._joined.clear()
         self._joined_chars = 0
         due, self._due = self._due, []
         for queue in due:
+            queue.woken_at = now
             queue.wake()
 
 
@@ -120,6 +126,7 @@ class SendQueue:
         self._on_overflow = on_overflow
         self._clock = clock
         self._scheduled = False  # waiting for the clock to wake the writer
+        self.woken_at = -clock.interval  # when the clock last woke the writer (loop time)
         self._items: deque[str] = deque()  # HTML as is, data frames as _Data
         self.pending_chars = 0  # queued, or in a send that has not returned
         self.blocked_since: float | None = None  # when the send in flight started, if one is
