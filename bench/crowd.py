@@ -180,6 +180,7 @@ class Crowd:
             "frames": self.totals.frames,
             "mb_received": round(self.totals.bytes / 1e6, 1),
             "mb_wire": round(self.totals.wire_bytes / 1e6, 1),
+            "compressed_sockets": sum(1 for sock in self.sockets if sock.deflate is not None),
         }
 
     def entry_line(self) -> str:

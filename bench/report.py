@@ -14,6 +14,8 @@ COLUMNS = [
     "scenario",
     "run",
     "n",
+    "workers",
+    "compression",
     "delivered",
     "expected",
     "complete_s",

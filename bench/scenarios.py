@@ -83,7 +83,11 @@ async def _flow(options: Options, meter: Meter, label: str) -> Result:
     crowd = Crowd(options, f"{label[0]}{run_tag()}-")
     try:
         entry = await crowd.enter(f"{label}: entering")
-        result: Result = {"entry_s": entry["complete_s"], **_rss_connected(meter)}
+        result: Result = {
+            "entry_s": entry["complete_s"],
+            "compressed_sockets": entry["compressed_sockets"],
+            **_rss_connected(meter),
+        }
         senders = crowd.sockets[: senders_for(options)]
         run = run_tag()
         crowd.totals.new_run(run)

@@ -130,3 +130,21 @@ async def test_dm_delivers_every_direct_message_twice_with_history_on(tmp_path: 
         result = await dm(options(server, n=10, messages=30, rate=100.0), meter(server))
     assert result["delivered"] == result["expected"] == 60
     assert (tmp_path / "barertc.sqlite3").exists()
+
+
+async def test_with_deflate_every_socket_negotiates_it_and_every_message_arrives(bench_server: Server) -> None:
+    target = Target.from_url(bench_server.url, deflate=True)
+    result = await steady(options(bench_server, target=target, rate=100.0), meter(bench_server))
+    assert result["delivered"] == result["expected"] == 20 * N
+    assert result["compressed_sockets"] == N
+
+
+def test_fresh_with_two_workers_serves_over_redis_and_meters_the_whole_tree(tmp_path: Path) -> None:
+    port = free_port()
+    out = tmp_path / "steady.json"
+    argv = ["steady", "--url", f"http://127.0.0.1:{port}", "--n", "10", "--messages", "10", "--senders", "2"]
+    assert bench_main([*argv, "--workers", "2", "--fresh", "--quiet", "--out", str(out)]) == 0
+    (run,) = json.loads(out.read_text())["runs"]
+    assert run["workers"] == 2 and run["delivered"] == run["expected"] == 100
+    assert run["server_us_per_delivery"] > 0
+    assert find_pid(port) is None
