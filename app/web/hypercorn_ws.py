@@ -48,6 +48,7 @@ from wsproto.extensions import PerMessageDeflate
 from wsproto.frame_protocol import CloseReason, FrameDecoder, FrameProtocol
 from wsproto.utilities import LocalProtocolError
 
+from app.chat.close_codes import REASONS, Close
 from app.web.ws_frames import DEFLATE_TAIL, FRAMES, WINDOW_BITS
 
 OVERSIZED = "barertc.oversized"  # key of the size, in the message standing for an oversized one
@@ -225,17 +226,13 @@ def guard(send: Callable[..., Any], hold: int, cap: int, on_trip: Callable[[], N
 
     def tripped() -> None:
         if writer is not None:
-            writer.close_now(TOO_BIG, TOO_BIG_REASON)
+            writer.close_now(Close.TOO_BIG, REASONS[Close.TOO_BIG])
         on_trip()
 
     budget.on_trip = tripped
     stream.buffer = BoundedBuffer(budget)  # type: ignore[assignment]
     _budget.set(budget)
     return Guarded(budget, writer)
-
-
-TOO_BIG = int(CloseReason.MESSAGE_TOO_BIG)  # 1009
-TOO_BIG_REASON = "Message too big"
 
 
 def _frame_writer(stream: WSStream, budget: Budget) -> FrameWriter | None:

@@ -17,9 +17,9 @@ limits, and goes out in few frames when the writer runs.
 
 Writers are woken by one `PacingClock` per process, not by each put: a frame costs about as
 much to send whether it carries one message or twenty, so a busy writer wakes at most once
-per interval and sends everything that arrived since, in one frame. A writer that was not
-woken within the last interval is woken at once: a lone message in a quiet room (or a DM
-while a channel is busy elsewhere) waits for no tick.
+per interval and sends everything that arrived since, in one frame. When no tick is pending,
+a writer that was not woken within the last interval is woken at once: a lone message in a
+quiet room waits for no tick.
 
 Writers of one audience woken by one tick hold the very same fragments (the room renders
 once and puts that string into every queue), so they would build the same joined frame a
@@ -82,14 +82,16 @@ class PacingClock:
         return text
 
     def schedule(self, queue: SendQueue) -> None:
-        """`queue` has something new: wake its writer now if it was not woken within the last
-        interval (a quiet writer waits for nobody), else on the next tick."""
+        """`queue` has something new: wake its writer now if no tick is pending and it was not
+        woken within the last interval (in a quiet room nobody waits), else on the next tick.
+        While a tick is pending every writer joins it, so what one socket sees never overtakes
+        what was sent before it to another."""
         if not self.interval:
             queue.wake()
             return
         loop = asyncio.get_running_loop()
         now = loop.time()
-        if now - queue.woken_at >= self.interval:
+        if self._tick is None and now - queue.woken_at >= self.interval:
             queue.woken_at = now
             queue.wake()
             return
