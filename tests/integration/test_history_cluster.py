@@ -44,6 +44,7 @@ async def test_a_dm_sent_through_one_process_is_in_the_history_another_shows(
 ) -> None:
     one, two = two_processes(tmp_path, shared_redis, shared_postgres.new_database(), processes)
     alice, bob = await member(one.url, "alice"), await member(two.url, "bob")
+    await alice.wait_for(lambda t: 'data-username="bob"' in t)  # process one has heard of bob
     await alice.say("sent through process one", channel="@bob")
     await bob.wait_for(lambda t: "sent through process one" in t)
     await eventually(lambda: saved_texts(one, "alice", "bob"))  # written a moment later
@@ -59,6 +60,7 @@ async def test_postgres_stopping_and_coming_back_while_two_members_dm(
 ) -> None:
     one, two = two_processes(tmp_path, shared_redis, postgres.new_database(), processes)
     alice, bob = await member(one.url, "alice"), await member(two.url, "bob")
+    await alice.wait_for(lambda t: 'data-username="bob"' in t)  # process one has heard of bob
     await alice.say("before", channel="@bob")
     await bob.wait_for(lambda t: "before" in t)
     await eventually(lambda: saved_texts(one, "alice", "bob") == ["<p>before</p>"])
