@@ -37,6 +37,7 @@ from app.web.asgi import ChatApp
 from app.web.security import install_security
 from app.web.send_queue import PacingClock
 from app.web.state import EXTENSION, ChatState
+from app.webhooks import WebhookSender
 
 EMOJI_DATA = "vendor/emoji-picker/data.json"  # the picker's emoji, also the server's shortcodes
 LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
@@ -85,7 +86,7 @@ def create_app(settings: Settings | None = None) -> Quart:
         templates.get_template(name)  # limit a template read from disk would fail to render
     install_asset_helper(app, templates)
     saved_dms = history_for(settings)
-    install_security(app, settings)
+    webhooks = WebhookSender(settings)
     state = ChatState(
         settings=settings,
         broker=broker,
@@ -98,17 +99,22 @@ def create_app(settings: Settings | None = None) -> Quart:
             templates,
             EmojiTable.load(STATIC / EMOJI_DATA, extra=settings.reactions.emoji),
             saved_dms,
+            webhooks,
         ),
         history=saved_dms,
+        webhooks=webhooks,
         pacing=PacingClock(settings.limits.coalesce_milliseconds / 1000),
         process_lock=lock,
+        in_worker=worker.shutdown is not None,
     )
+    install_security(app, lambda: state.settings)
     app.extensions[EXTENSION] = state
 
-    from app.web import api, history_api, pages
+    from app.web import admin_api, api, history_api, pages
 
     app.register_blueprint(pages.blueprint)
     app.register_blueprint(api.blueprint)
+    app.register_blueprint(admin_api.blueprint)
     app.register_blueprint(history_api.blueprint)
 
     shutdown = worker.shutdown

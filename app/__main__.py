@@ -8,6 +8,7 @@ import logging
 import os
 import signal
 import sys
+import tempfile
 from pathlib import Path
 from typing import NoReturn
 
@@ -20,7 +21,7 @@ from app import LOG_FORMAT, create_app
 from app.serving import hypercorn_config, single_room_problem
 from app.settings import SettingsError, load_settings
 from app.version import version
-from app.web.state import EXTENSION, ChatState
+from app.web.state import EXTENSION, RESTART_MARKER, RESTART_STATUS, ChatState
 
 log = logging.getLogger("app")
 
@@ -104,16 +105,33 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.workers > 1:
             return _run_workers(config, args.settings, level)
-        asyncio.run(_serve(create_app(settings), config))
+        app = create_app(settings)
+        asyncio.run(_serve(app, config))
     except OSError as error:
         print(f"{program_name()}: error: cannot listen on {args.address}: {error.strerror}", file=sys.stderr)
         return 1
+    state: ChatState = app.extensions[EXTENSION]
+    if state.restart_requested:  # /shutdown or /api/shutdown: for the supervisor to start us again
+        log.info("exiting with status %d, for the supervisor to start the chat again", RESTART_STATUS)
+        return RESTART_STATUS
     return 0
 
 
 def _run_workers(config: Config, settings_path: str, level: int) -> int:
-    """Hypercorn's own worker processes, each calling create_app() with the same settings file."""
+    """Hypercorn's own worker processes, each calling create_app() with the same settings file;
+    RESTART_STATUS once a worker said it restarts (`/shutdown`), whatever Hypercorn returns."""
     os.environ["BARERTC_SETTINGS"] = str(Path(settings_path).resolve())
+    with tempfile.TemporaryDirectory(prefix="barertc-") as folder:
+        marker = Path(folder) / "restart"
+        os.environ[RESTART_MARKER] = str(marker)
+        status = _hypercorn_workers(config, level)
+        if marker.exists():
+            log.info("exiting with status %d, for the supervisor to start the chat again", RESTART_STATUS)
+            return RESTART_STATUS
+        return status
+
+
+def _hypercorn_workers(config: Config, level: int) -> int:
     config.application_path = "app:create_app()"
     config.logconfig_dict = {
         "version": 1,

@@ -10,6 +10,7 @@ ever logged; a refusal says why in words a person understands (`SignInError`).
 from __future__ import annotations
 
 import secrets
+import time
 import unicodedata
 import warnings
 from typing import Any
@@ -29,6 +30,7 @@ MAX_NICK_CHARS = 64
 MAX_EMOJI_CHARS = 16
 # Characters that reorder text around them: never in a name a chat shows.
 _BIDI_CONTROLS = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+SIGNED_LIFETIME_SECONDS = 300  # a token the chat signs itself (/api/authenticate) lasts this long
 AGAIN = "Please go back to the website and open the chat again."
 
 # Checked in order: the first class the error is an instance of gives the message.
@@ -171,6 +173,16 @@ def decode_token(token: str, secret_key: str) -> dict[str, Any]:
     except jwt.PyJWTError as error:
         raise SignInError(_refusal(error)) from None
     return claims
+
+
+def sign_token(claims: dict[str, Any], secret_key: str) -> str:
+    """An HS256 token of `claims`, issued now and valid for SIGNED_LIFETIME_SECONDS, as the Go
+    BareRTC's `ReSign` makes them (for the host site's `/api/authenticate`)."""
+    now = int(time.time())
+    payload = {**claims, "iat": now, "nbf": now, "exp": now + SIGNED_LIFETIME_SECONDS}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", jwt.InsecureKeyLengthWarning)  # reported at start-up
+        return jwt.encode(payload, secret_key, algorithm="HS256")
 
 
 def _refusal(error: Exception) -> str:

@@ -13,9 +13,11 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -416,3 +418,69 @@ class PostgresServer:
             check=True,
         )
         return self.url(name)
+
+
+class WebhookReceiver:
+    """A real HTTP server on a free loopback port that takes the chat's webhook POSTs.
+
+    It keeps each call's path and JSON body (`calls`) and answers with `status` and `answer`
+    (JSON); while `hanging` it holds every request open without answering, until `release()`."""
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[str, dict[str, Any]]] = []
+        self.status = 200
+        self.answer: dict[str, Any] = {}
+        self._open = threading.Event()
+        self._open.set()
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                length = int(self.headers.get("Content-Length", "0"))
+                body = json.loads(self.rfile.read(length) or b"null")
+                receiver.calls.append((self.path, body))
+                receiver._open.wait(30)
+                reply = json.dumps(receiver.answer).encode()
+                self.send_response(receiver.status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(reply)))
+                self.end_headers()
+                self.wfile.write(reply)
+
+            def log_message(self, format: str, *args: Any) -> None:
+                pass
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server.daemon_threads = True
+        self.port = int(self._server.server_address[1])
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    def url(self, path: str) -> str:
+        return f"http://127.0.0.1:{self.port}{path}"
+
+    def hang(self) -> None:
+        self._open.clear()
+
+    def release(self) -> None:
+        self._open.set()
+
+    def __enter__(self) -> WebhookReceiver:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.release()
+        self._server.shutdown()
+        self._server.server_close()
+        self._thread.join(5)
+
+    def bodies(self, path: str) -> list[dict[str, Any]]:
+        return [body for called, body in self.calls if called == path]
+
+    async def wait_for(self, path: str, count: int = 1, timeout: float = 10.0) -> list[dict[str, Any]]:
+        """The JSON bodies posted to `path`, once there are at least `count` of them."""
+        deadline = time.monotonic() + timeout
+        while len(self.bodies(path)) < count:
+            assert time.monotonic() < deadline, f"{count} calls to {path} expected; got {self.calls}"
+            await asyncio.sleep(0.05)
+        return self.bodies(path)

@@ -2,7 +2,8 @@
 
 A card is for one viewer by nature (it says whether *I* muted them, whether *I* may write to
 them), so it is rendered for the one who asked, like a notice. `Card.fields` is the slot for
-what the host site says about the person (the `profile` webhook): the card shows any it gets.
+what the host site says about the person (the `profile` webhook): the card says they are on
+their way (`fields_pending`), and chat/profiles.py sends them once the website answers.
 """
 
 from __future__ import annotations
@@ -11,15 +12,8 @@ from dataclasses import dataclass
 
 from app.chat.commands import rank
 from app.chat.model import Camera, Member
+from app.chat.website import ProfileField
 from app.settings import ChatStatus
-
-
-@dataclass(frozen=True)
-class ProfileField:
-    """One line the host site gives about a person (`{"Name": ..., "Value": ...}` in BareRTC)."""
-
-    name: str
-    value: str
 
 
 @dataclass(frozen=True)
@@ -35,6 +29,7 @@ class Card:
     may_write: bool  # not held off by "Ignore unsolicited messages"
     moderates: bool  # the viewer is an operator who outranks them
     fields: tuple[ProfileField, ...] = ()
+    fields_pending: bool = False  # the website is being asked (chat/profiles.py sends them after)
 
 
 def moderates(viewer: Member, member: Member) -> bool:

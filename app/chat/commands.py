@@ -6,7 +6,10 @@ caller who is not an operator sees only `/help`; anything else starting with `/`
 
 Operators rank: a JWT operator (the host site said so) outranks one made with `/op`, who
 outranks everyone else. Kick, ban, deop and NSFW-tagging need a caller who outranks the target,
-so nobody acts on themselves, and operators of equal rank cannot act on each other.
+so nobody acts on themselves, and operators of equal rank cannot act on each other. The
+commands that act on the whole chat (`/kickall`, `/shutdown`, `/reconfigure`) are for
+operators by the website only. `/help` lists the everyday commands, `/help-advanced` the rest,
+as in the 2025 BareRTC.
 """
 
 from __future__ import annotations
@@ -20,7 +23,9 @@ from typing import Literal, Protocol
 
 from app.chat.close_codes import Close
 from app.chat.model import Member
-from app.settings import Settings
+from app.chat.website import Report, nsfw_report
+from app.settings import Settings, SettingsError
+from app.settings.live import ReloadPlan
 
 log = logging.getLogger("app.commands")
 
@@ -55,6 +60,15 @@ class Moderation(Protocol):
     async def unban(self, name: str) -> bool: ...
     async def bans(self) -> dict[str, float]: ...
 
+    def report(self, report: Report) -> None:
+        """Send a report to the website (when it takes reports)."""
+
+    async def shut_down(self, by: str) -> None:
+        """Every process closes its sockets (1012) and exits, for the supervisor to restart it."""
+
+    async def reload_settings(self) -> ReloadPlan:
+        """Read the settings file again (SettingsError when it is wrong) and apply it everywhere."""
+
 
 class CommandError(Exception):
     """A refusal or usage line for the caller."""
@@ -86,6 +100,8 @@ class Command:
     summary: str
     handler: Handler
     for_everyone: bool = False
+    advanced: bool = False  # listed by /help-advanced
+    site_operators: bool = False  # for operators by the website (JWT) only
 
 
 async def run(room: Moderation, caller: Member, text: str) -> Reply:
@@ -98,6 +114,8 @@ async def run(room: Moderation, caller: Member, text: str) -> Reply:
             "type /help for the list, or // to post a message that starts with /.",
             "error",
         )
+    if command.site_operators and rank(caller) < SITE_OPERATOR:
+        return Reply(f"Only operators by the website may use /{word[1:].lower()}.", "error")
     try:
         return Reply(await command.handler(Call(room, caller, " ".join("".join(rest).split()))))
     except CommandError as error:
@@ -208,6 +226,7 @@ async def nsfw(call: Call) -> str:
     await call.room.update_member(target.with_changes(camera="nsfw"))
     await _tell(call, target, f"{call.caller.name} tagged your camera NSFW: viewers are warned before it opens.")
     _log(call, "nsfw", target.name)
+    call.room.report(nsfw_report(call.caller.name, target.name))
     return f"{target.name}'s camera is now tagged NSFW."
 
 
@@ -224,10 +243,49 @@ async def cut(call: Call) -> str:
     return f"{target.name}'s camera is off."
 
 
+async def kickall(call: Call) -> str:
+    landing = call.room.settings.jwt.landing_page_url
+    back = "Open the chat again from the website." if landing else "Reload the page to come back in."
+    reason = f"An operator asked everyone to sign in again (the chat has changed). {back}"
+    others = [member for member in call.room.roster.values() if member.name != call.caller.name]
+    for member in others:
+        await call.room.disconnect(member, Close.KICKED, reason)
+    _log(call, "kickall", f"{len(others)} people")
+    return f"Everyone else ({len(others)} {'person' if len(others) == 1 else 'people'}) was signed out of the chat."
+
+
+async def shutdown(call: Call) -> str:
+    _log(call, "shutdown", "the chat")
+    await call.room.shut_down(call.caller.name)
+    return "The chat server is shutting down; its supervisor should start it again."
+
+
+async def reconfigure(call: Call) -> str:
+    try:
+        plan = await call.room.reload_settings()
+    except SettingsError as error:
+        raise CommandError(f"The settings were not reloaded: {error}") from None
+    _log(call, "reconfigure", "the settings")
+    changed = f"{', '.join(plan.applied)} changed" if plan.applied else "nothing that applies now changed"
+    held = f" These wait for a restart: {', '.join(plan.held)}." if plan.held else ""
+    return f"Settings reloaded: {changed}.{held}"
+
+
 async def help_(call: Call) -> str:
     if not call.caller.op:
         return "You may use /help; the other commands are for operators."
-    return "Commands: " + " · ".join(f"{command.usage} — {command.summary}" for command in COMMANDS.values()) + "."
+    return _listing(advanced=False) + " Type /help-advanced for the commands that act on the whole chat."
+
+
+async def help_advanced(call: Call) -> str:
+    if not call.caller.op:
+        return "You may use /help; the other commands are for operators."
+    return _listing(advanced=True) + " /kickall, /shutdown and /reconfigure are for operators by the website only."
+
+
+def _listing(*, advanced: bool) -> str:
+    chosen = [command for command in COMMANDS.values() if command.advanced == advanced]
+    return "Commands: " + " · ".join(f"{command.usage} — {command.summary}" for command in chosen) + "."
 
 
 COMMANDS: dict[str, Command] = {
@@ -239,15 +297,36 @@ COMMANDS: dict[str, Command] = {
     ),
     "unban": Command("/unban name", "lift a ban", unban),
     "bans": Command("/bans", "who is banned, and for how long", bans),
-    "op": Command("/op name", "make someone an operator until they leave", op),
-    "deop": Command("/deop name", "remove operator rights given with /op", deop),
-    "nsfw": Command("/nsfw name", "tag someone's camera NSFW", nsfw),
+    "nsfw": Command("/nsfw name", "tag someone's camera NSFW (the website is told)", nsfw),
     "cut": Command("/cut name", "turn someone's camera off (they are told who did it)", cut),
     "help": Command("/help", "this list", help_, for_everyone=True),
+    "op": Command("/op name", "make someone an operator until they leave", op, advanced=True),
+    "deop": Command("/deop name", "remove operator rights given with /op", deop, advanced=True),
+    "kickall": Command(
+        "/kickall", "sign everyone else out; they come back in anew", kickall, advanced=True, site_operators=True
+    ),
+    "shutdown": Command(
+        "/shutdown",
+        "restart the chat server: every socket closes and reconnects, the supervisor starts it again",
+        shutdown,
+        advanced=True,
+        site_operators=True,
+    ),
+    "reconfigure": Command(
+        "/reconfigure",
+        "read settings.toml again: channels, welcome messages, limits, filters and more change now",
+        reconfigure,
+        advanced=True,
+        site_operators=True,
+    ),
+    "help-advanced": Command("/help-advanced", "this list", help_advanced, advanced=True),
 }
 
 
 # --- helpers ----------------------------------------------------------------------------
+
+
+SITE_OPERATOR = 2
 
 
 def rank(member: Member) -> int:

@@ -25,7 +25,7 @@ class Joined(_Event, frozen=True):
 class Left(_Event, frozen=True):
     name: str
     conn: str
-    reason: str = "exited"
+    reason: str = "exited"  # what the presence line says: "exited", "kicked" or "banned"
 
 
 class Updated(_Event, frozen=True):
@@ -102,6 +102,17 @@ class Disconnect(_Event, frozen=True):
     code: int
     reason: str
     conn: str = ""
+    presence: str = "exited"  # what the others' presence line will say (`Left.reason`)
+
+
+class ShuttingDown(_Event, frozen=True):
+    """Every process closes its sockets (1012) and exits, for its supervisor to restart it."""
+
+    by: str  # who asked: an operator's name, or "the admin API"
+
+
+class Reconfigured(_Event, frozen=True):
+    """Every process reads its settings file again and applies what may change live."""
 
 
 Event = (
@@ -116,6 +127,8 @@ Event = (
     | Notice
     | Signal
     | Disconnect
+    | ShuttingDown
+    | Reconfigured
 )
 
 _encoder = msgspec.json.Encoder()

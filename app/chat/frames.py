@@ -41,6 +41,15 @@ class React(Frame, frozen=True, tag="react"):
     emoji: str
 
 
+class ReportMessage(Frame, frozen=True, tag="report"):
+    """Report message `id` to the website's moderators: `reason` one of the offered ones
+    (`reports.REASONS`), `comment` what I add."""
+
+    id: str
+    reason: str
+    comment: str = ""
+
+
 class ShowTyping(Frame, frozen=True, tag="typing"):
     """I am typing in `channel` (a channel id or `@username`), or, with `active` false, stopped."""
 
@@ -227,6 +236,7 @@ Inbound = (
     PostMessage
     | TakeBack
     | React
+    | ReportMessage
     | ShowTyping
     | OpenThread
     | SetCamera
@@ -243,6 +253,7 @@ INBOUND: dict[str, type[Frame]] = {
         PostMessage,
         TakeBack,
         React,
+        ReportMessage,
         ShowTyping,
         OpenThread,
         SetCamera,

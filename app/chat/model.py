@@ -63,14 +63,57 @@ class Ref(msgspec.Struct, frozen=True, array_like=True):
         return cls(member.name, "" if member.signed_in else member.sid)
 
 
+class SiteClaims(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
+    """What the host site says about a member beyond their name: their token's claims, or a
+    newer token's the site gave them while they were here (`/api/amend-jwt`)."""
+
+    op: bool = False
+    img: str = ""
+    url: str = ""
+    nick: str = ""
+    vip: bool = False
+    emoji: str = ""
+    gender: str = ""
+    rules: tuple[str, ...] = ()  # the site's `rules` (settings.toml may add more: Member.rules)
+
+    @classmethod
+    def of(cls, identity: Identity) -> SiteClaims:
+        return cls(
+            op=identity.op,
+            img=identity.img,
+            url=identity.url,
+            nick=identity.nick,
+            vip=identity.vip,
+            emoji=identity.emoji,
+            gender=identity.gender,
+            rules=identity.rules,
+        )
+
+    def onto(self, member: Member) -> Member:
+        """`member` with these claims (an operator made with /op stays one)."""
+        return member.with_changes(
+            op=self.op or (member.op and not member.jwt_op),
+            jwt_op=self.op,
+            img=self.img,
+            url=self.url,
+            nick=self.nick,
+            vip=self.vip,
+            emoji=self.emoji,
+            gender=self.gender,
+            site_rules=self.rules,
+        )
+
+
 class SessionState(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
     """What one sign-in keeps across its reconnects, on every process: whom it muted and
-    blocked, its chosen status, and whether it takes new conversations."""
+    blocked, its chosen status, whether it takes new conversations, and (for a member of the
+    site) the site's claims as they are now."""
 
     mutes: tuple[Ref, ...] = ()
     blocks: tuple[Ref, ...] = ()
     status: str = "online"
     dnd: bool = False  # "Ignore unsolicited messages"
+    claims: SiteClaims | None = None
 
 
 class Member(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
@@ -87,7 +130,8 @@ class Member(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
     vip: bool = False
     emoji: str = ""
     gender: str = ""
-    rules: tuple[str, ...] = ()
+    rules: tuple[str, ...] = ()  # what applies: the site's, and settings.toml's [[ModerationRule]]
+    site_rules: tuple[str, ...] = ()  # the site's alone (its token's `rules`)
     camera: Camera = "off"
     # While the camera is on (docs/protocol.md, `me`): what everyone sees in the who list ...
     muted: bool = False  # the microphone is muted
@@ -120,7 +164,23 @@ class Member(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
 
     @property
     def state(self) -> SessionState:
-        return SessionState(mutes=self.mutes, blocks=self.blocks, status=self.status, dnd=self.dnd)
+        return SessionState(mutes=self.mutes, blocks=self.blocks, status=self.status, dnd=self.dnd, claims=self.claims)
+
+    @property
+    def claims(self) -> SiteClaims | None:
+        """The site's claims about this member, as they are now (None for a guest)."""
+        if not self.signed_in:
+            return None
+        return SiteClaims(
+            op=self.jwt_op,
+            img=self.img,
+            url=self.url,
+            nick=self.nick,
+            vip=self.vip,
+            emoji=self.emoji,
+            gender=self.gender,
+            rules=self.site_rules,
+        )
 
     @classmethod
     def from_identity(cls, identity: Identity, *, since: float, process: str, conn: str, address: str = "") -> Member:
@@ -137,6 +197,7 @@ class Member(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
             emoji=identity.emoji,
             gender=identity.gender,
             rules=identity.rules,
+            site_rules=identity.rules,
             since=since,
             process=process,
             conn=conn,

@@ -11,9 +11,11 @@ Targets are resolved only among the people present and visible to the one asking
 sender always the session's user; someone blocked is simply "not in the room". Lifting a mute
 or a block looks only at the asker's own list, so it works after the other person has left.
 
-For the host site's API (the Go BareRTC's `/api/block/now` and `/api/blocklist`):
-`block_between(a, b)` blocks two present people from each other at once; `blocks_on_sign_in`
-records a member's website blocklist, placed as blocks when their next session starts.
+For the host site's API (the Go BareRTC's `/api/block/now`, `/api/blocklist` and
+`/api/amend-jwt`): `block_between(a, b)` blocks two present people from each other at once;
+`blocks_on_sign_in` records a member's website blocklist, placed as blocks when their next
+session starts; `amend` gives someone here the claims of a newer token. The card's fields from
+the website come from `ProfileLookups` (chat/profiles.py), after the card itself.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from collections.abc import Awaitable, Callable, Iterable, Mapping
 from typing import Any, Protocol
 
 from app.chat import commands
-from app.chat.cards import Card, ProfileField, here_for, moderates
+from app.chat.cards import Card, here_for, moderates
 from app.chat.frames import (
     BanPerson,
     BlockPerson,
@@ -38,11 +40,13 @@ from app.chat.frames import (
     UnmutePerson,
     checked,
 )
-from app.chat.model import Identity, Member, Ref, SessionState
+from app.chat.model import Identity, Member, Ref, SessionState, SiteClaims
 from app.chat.ports import Registry
+from app.chat.profiles import ProfileLookups
 from app.chat.protocol import FrameError
 from app.chat.relations import Conversations, Relations
 from app.chat.render import Renderer
+from app.chat.website import ProfileField, ban_report, kick_report
 from app.chat.who import WhoList
 from app.settings import ONLINE
 
@@ -72,7 +76,11 @@ class Place(commands.Moderation, Protocol):
     def who(self) -> WhoList: ...
     @property
     def conversations(self) -> Conversations: ...
+    @property
+    def profiles(self) -> ProfileLookups: ...
     def tell(self, outlet: Any, text: str, level: str = "error") -> None: ...
+    def rules_of(self, member: Member) -> tuple[str, ...]: ...
+    async def change_claims(self, changed: Member) -> None: ...
 
 
 Handler = Callable[[Person, Any], Awaitable[None]]
@@ -133,6 +141,25 @@ class People:
         """A site member's website blocklist: placed as blocks when their next session starts."""
         await self.place.registry.store_site_blocklist(name, tuple(blocked)[:MAX_RELATIONS])
 
+    async def amend(self, name: str, identity: Identity) -> None:
+        """A new token the site signed for `name`, who is here (`/api/amend-jwt`): its claims
+        apply now, on every process, and stay with their sign-in (a reconnect keeps them).
+        LookupError when `name` is not here; ValueError for a guest, or another name."""
+        member = self.place.roster.get(name)
+        if member is None:
+            raise LookupError(f"{name} is not in the chat.")
+        if not member.signed_in:
+            raise ValueError(f"{name} came in as a guest, not with a token from the website.")
+        if identity.name != name:
+            raise ValueError(
+                "The token's sub must be the Username: a new name cannot be given to someone in the chat "
+                "(send them to the chat again with a new token instead)."
+            )
+        changed = SiteClaims.of(identity).onto(member)
+        changed = changed.with_changes(rules=self.place.rules_of(changed))
+        await self.place.change_claims(changed)
+        await self.place.registry.store_session_state(changed.sid, changed.state)
+
     # --- who may write to whom ---------------------------------------------------------
 
     def may_write(self, sender: Member, recipient: Member) -> bool:
@@ -156,9 +183,15 @@ class People:
         member = self.place.roster.get(frame.username)
         if member is None or (self.relations.hides(viewer.name, member.name) and not _aimed(viewer.blocks, member)):
             raise FrameError(f"{frame.username[:40]} is not in the room.")
-        person.send_html(self.place.render.profile_card(self.card(viewer, member)))
+        lookups = self.place.profiles
+        pending = lookups.wanted(member)
+        person.send_html(self.place.render.profile_card(self.card(viewer, member, fields_pending=pending)))
+        if pending:
+            lookups.look_up(person, member)
 
-    def card(self, viewer: Member, member: Member, fields: tuple[ProfileField, ...] = ()) -> Card:
+    def card(
+        self, viewer: Member, member: Member, fields: tuple[ProfileField, ...] = (), *, fields_pending: bool = False
+    ) -> Card:
         """`member` as `viewer` sees them. `fields`: what the host site says about them."""
         own = viewer.name == member.name
         return Card(
@@ -173,6 +206,7 @@ class People:
             may_write=self.may_write(viewer, member),
             moderates=moderates(viewer, member),
             fields=fields,
+            fields_pending=fields_pending,
         )
 
     def _send_card(self, person: Person, name: str) -> None:
@@ -269,7 +303,10 @@ class People:
 
         async def kick() -> str:
             target = self._target(call, "kick", frame.username)
-            return await commands.kick_member(call, target, _reason(frame.reason))
+            reason = _reason(frame.reason)
+            reply = await commands.kick_member(call, target, reason)
+            self.place.report(kick_report(call.caller.name, target.name, reason))  # as the Go card does
+            return reply
 
         await self._moderate(person, kick)
 
@@ -279,7 +316,10 @@ class People:
 
         async def ban() -> str:
             target = self._target(call, "ban", frame.username)
-            return await commands.ban_member(call, target, hours, _reason(frame.reason))
+            reason = _reason(frame.reason)
+            reply = await commands.ban_member(call, target, hours, reason)
+            self.place.report(ban_report(call.caller.name, target.name, hours, reason))
+            return reply
 
         await self._moderate(person, ban)
 

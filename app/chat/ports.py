@@ -10,6 +10,8 @@
 
 - `MessageHistory`: opt-in saved direct messages between members, kept on disk by
   `app/history/` in SQLite or PostgreSQL (the chat never imports SQLAlchemy).
+- `Webhooks`: calls to the host website (`[[WebhookURLs]]`): reports, profile fields;
+  app/webhooks.py makes them over HTTP.
 
 `app/broker/` implements the first three, in memory (one process) and on Redis (many); the chat
 depends only on these protocols, never on a broker or a database.
@@ -24,6 +26,7 @@ from app.chat.events import Event
 from app.chat.model import Member, SessionState
 from app.chat.posts import Post
 from app.chat.stored import HistoryPage, PartnerPage, PartnerSort, StoredMessage
+from app.chat.website import ProfileField, Report, ReportDone
 
 EventHandler = Callable[[Event], None]
 
@@ -153,3 +156,17 @@ class MessageHistory(Protocol):
 
     async def take_back(self, message_id: str) -> int:
         """Erase the saved message with this id (taken back); how many rows went (0 or 1)."""
+
+
+class Webhooks(Protocol):
+    """The host website's webhooks. Nothing here makes the room wait: a report is queued
+    (bounded), and a profile is asked for by a task of its own."""
+
+    def enabled(self, name: str) -> bool:
+        """Whether the webhook `name` ("report", "profile") is configured and enabled."""
+
+    def report(self, report: Report, done: ReportDone | None = None) -> None:
+        """Queue a report for the website; `done` is told later whether it took it."""
+
+    async def profile(self, username: str) -> tuple[ProfileField, ...]:
+        """What the website says about `username`; `website.WebhookFailed` when it will not say."""

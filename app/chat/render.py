@@ -27,12 +27,18 @@ from app.chat.message_ids import MessageIds
 from app.chat.model import Member, Ref, dom_key
 from app.chat.posts import Author, Post, Reaction
 from app.chat.stored import PartnerPage, PartnerSort
+from app.chat.website import ProfileField
 from app.settings import Channel, ChatStatus, Settings
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 SERVER_NAME = "ChatServer"
 WHO_LIST_PART = 32 * 1024  # characters of who-list rows sent together on entry
-REACTORS_SHOWN = 20  # names listed on a reaction; the rest are "and N more"
+REACTORS_SHOWN = 20
+LEFT_WORDS = {
+    "exited": "has exited the room",
+    "kicked": "has been kicked from the room",
+    "banned": "has been banned from the room",
+}  # names listed on a reaction; the rest are "and N more"
 
 
 def template_environment() -> Environment:
@@ -69,9 +75,14 @@ class Renderer:
     def __init__(self, env: Environment, settings: Settings) -> None:
         self.env = env
         self.ids = MessageIds()
-        self.settings = settings
-        self.statuses: dict[str, ChatStatus] = {status.id: status for status in self.settings.statuses}
         self._templates: dict[str, Template] = {}
+        self.report_button = False  # messages carry a Report button (the website takes reports)
+        self.reconfigure(settings)
+
+    def reconfigure(self, settings: Settings) -> None:
+        """Render with these settings from now on (a live reload)."""
+        self.settings = settings
+        self.statuses: dict[str, ChatStatus] = {status.id: status for status in settings.statuses}
 
     def _render(self, fragment: str, **context: object) -> str:
         template = self._templates.get(fragment)
@@ -193,6 +204,7 @@ class Renderer:
             presence=presence,
             about=about,
             echo=echo,
+            report=self.report_button,
             clock=datetime.fromtimestamp(ts / 1000, UTC).strftime("%H:%M"),
         )
 
@@ -218,8 +230,9 @@ class Renderer:
     def channel_log(self, channel_id: str) -> str:
         return f"log-{channel_id}"
 
-    def presence(self, channel: Channel, name: str, joined: bool) -> str:
-        verb = "has joined the room" if joined else "has exited the room"
+    def presence(self, channel: Channel, name: str, joined: bool, how: str = "exited") -> str:
+        """ "NAME has joined the room", or has left it: `how` is exited, kicked or banned."""
+        verb = "has joined the room" if joined else LEFT_WORDS.get(how, LEFT_WORDS["exited"])
         item = self.server_item(
             self.line(verb, name=name), presence="joined" if joined else "exited", about=dom_key(name)
         )
@@ -233,12 +246,17 @@ class Renderer:
         """Every channel's welcome messages, replacing what a previous connect put there."""
         parts = []
         for channel in channels:
-            items = "".join(self.server_item(_markdown_once(text), kind="welcome") for text in channel.welcome_messages)
-            parts.append(self._render("welcome", channel=channel, items=Markup(items), oob=True))
+            parts.append(self._render("welcome", channel=channel, items=self._welcome_items(channel), oob=True))
         return "".join(parts)
 
-    def closed_banner(self, reason: str) -> str:
-        return self._render("connection_state", state="closed", reason=reason, oob=True)
+    def _welcome_items(self, channel: Channel) -> Markup:
+        return Markup(
+            "".join(self.server_item(_markdown_once(text), kind="welcome") for text in channel.welcome_messages)
+        )
+
+    def closed_banner(self, reason: str, way_back: str = "/") -> str:
+        """The page's banner for a socket closed for good: why, and the link `way_back` in."""
+        return self._render("connection_state", state="closed", reason=reason, way_back=way_back, oob=True)
 
     def notice(self, text: str, level: str = "error") -> str:
         return self._render("notice", text=text, level=level)
@@ -253,9 +271,15 @@ class Renderer:
         """The people I muted or blocked, each with the button that lifts it (Settings dialog)."""
         return self._render("relations", mutes=list(mutes), blocks=list(blocks), oob=True)
 
+    def profile_fields(self, member: Member, fields: Iterable[ProfileField], *, problem: str = "") -> str:
+        """What the website says about `member`, into the place their card keeps for it."""
+        return self._render("profile_fields", member=member, fields=tuple(fields), problem=problem, oob=True)
+
     def channel_access(self, channel: Channel, *, granted: bool) -> str:
-        """A VIP channel's tab and log added for someone who may now see it, or removed."""
-        return self._render("channel_access", channel=channel, granted=granted)
+        """A channel's tab, log (with its welcome messages) and typing line added for someone
+        who may now see it (a VIP channel, or a new one after a reload), or removed."""
+        items = self._welcome_items(channel) if granted else Markup("")
+        return self._render("channel_access", channel=channel, granted=granted, items=items)
 
     # --- direct messages -----------------------------------------------------------
 

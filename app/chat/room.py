@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 
 from jinja2 import Environment
 
-from app.chat import commands
+from app.chat import commands, rules
 from app.chat.close_codes import REASONS, Close, name_taken
 from app.chat.dm_history import DirectHistory
 from app.chat.emoji import EmojiTable
@@ -29,10 +29,13 @@ from app.chat.events import (
     MessageRemoved,
     Notice,
     ReactionsChanged,
+    Reconfigured,
+    ShuttingDown,
     Signal,
     Typing,
     Updated,
 )
+from app.chat.filters import MessageFilters, Screening
 from app.chat.frames import (
     ClearHistory,
     Frame,
@@ -41,6 +44,7 @@ from app.chat.frames import (
     OpenThread,
     PostMessage,
     React,
+    ReportMessage,
     SetCamera,
     ShowHistory,
     ShowTyping,
@@ -51,22 +55,27 @@ from app.chat.history import History
 from app.chat.markdown import Rendered, render_message
 from app.chat.model import SESSION_LIFETIME_SECONDS, Identity, Member
 from app.chat.names import look_alike, look_alike_keys
+from app.chat.operations import Operations, channel_changes
 from app.chat.outlet import Delivery, Outlet
 from app.chat.people import People
-from app.chat.ports import EventBus, MessageHistory, MessageStore, Registry
+from app.chat.ports import EventBus, MessageHistory, MessageStore, Registry, Webhooks
 from app.chat.posts import DIRECT_RING, LatestVersions
+from app.chat.profiles import ProfileLookups
 from app.chat.protocol import FrameError
 from app.chat.reactions import Reactions
 from app.chat.relations import Conversations, Relations
-from app.chat.render import Renderer, template_environment
+from app.chat.render import SERVER_NAME, Renderer, template_environment
+from app.chat.reports import Reports
 from app.chat.separations import send_separations
 from app.chat.signaling import SIGNALS, SignalRelay
 from app.chat.takeback import TakeBacks
 from app.chat.typing import TypingIndicator
 from app.chat.webcam_rules import affects_watching
 from app.chat.webcams import Webcams
+from app.chat.website import Report
 from app.chat.who import Placed, WhoList
 from app.settings import Channel, Settings
+from app.settings.live import ReloadPlan
 
 log = logging.getLogger("app.room")
 # Said to a sender while the processes cannot reach each other (Redis away); not queued for later.
@@ -92,6 +101,7 @@ class Room:
         templates: Environment | None = None,
         emoji: EmojiTable | None = None,
         saved_dms: MessageHistory | None = None,
+        webhooks: Webhooks | None = None,
     ) -> None:
         self.settings = settings
         self.bus = bus
@@ -110,6 +120,7 @@ class Room:
         self.outlets = self.delivery.outlets  # this process's connections in the room, by username
         self.connections: dict[str, Outlet] = {}  # every local connection, by connection id
         self._echo: dict[str, list[str]] = {}  # connection id -> recent messages, until it is in
+        self._parting: dict[str, str] = {}  # connection id -> "kicked"/"banned", until it has left
         # A site member who left: the local connections whose thread with them stays on screen,
         # to carry on if they come back, or to be closed if a guest takes the name (until then,
         # or until those connections go).
@@ -134,6 +145,10 @@ class Room:
             settings.reactions, self.emoji, messages, self.roster, self.render, self.delivery, versions, bus.publish
         )
         self.typing = TypingIndicator(settings, self.roster, self.render, self.delivery, bus.publish)
+        self.reports = Reports(webhooks, messages, self.roster, self.render)
+        self.profiles = ProfileLookups(webhooks, self.render)
+        self.render.report_button = self.reports.enabled
+        self.screening = Screening(settings.message_filters, self.reports, self.render)
         self._handlers: dict[type[Frame], Handler] = {}
         self._appliers: dict[type, Applier] = {}
         self.on(PostMessage, self._on_message)
@@ -143,9 +158,13 @@ class Room:
         self.on(TakeBack, self.takebacks.handle)
         self.on(React, self.reactions.handle)
         self.on(ShowTyping, self.typing.handle)
+        self.on(ReportMessage, self.reports.handle)
         self.on_event(MessageRemoved, self.takebacks.apply)
         self.on_event(ReactionsChanged, self.reactions.apply)
         self.on_event(Typing, self.typing.apply)
+        self.operations = Operations(self)
+        self.on_event(ShuttingDown, self.operations.on_shutting_down)
+        self.on_event(Reconfigured, self.operations.on_reconfigured)
         for kind in SIGNALS:
             self.on(kind, self.signals.relay)
         self.on(ShowHistory, self.saved_dms.on_show)
@@ -175,6 +194,8 @@ class Room:
     async def close(self) -> None:
         """Close every local connection and let go of the bus."""
         self.close_connections()
+        await self.operations.close()
+        self.profiles.close()
         self.typing.close()
         self.saved_dms.close()
         await self.bus.close()
@@ -243,7 +264,35 @@ class Room:
         member = Member.from_identity(
             identity, since=time.time(), process=self.bus.process_id, conn=conn, address=address
         )
-        return member.with_changes(mutes=state.mutes, blocks=state.blocks, status=state.status, dnd=state.dnd)
+        if state.claims is not None and identity.signed_in:  # the site's claims, as amended since
+            member = state.claims.onto(member)
+        return member.with_changes(
+            mutes=state.mutes,
+            blocks=state.blocks,
+            status=state.status,
+            dnd=state.dnd,
+            rules=self.rules_of(member),
+        )
+
+    async def change_claims(self, changed: Member) -> None:
+        """A member's claims or rules changed while they are here (`/api/amend-jwt`, a reload):
+        everyone sees the new row, and a camera the rules no longer allow goes off."""
+        final = rules.restricted(changed)
+        await self.update_member(final)
+        if changed.camera != "off" and final.camera == "off":
+            await self.signals.cut(final.name, SERVER_NAME)
+            await self.notify(final.name, rules.NO_BROADCAST)
+
+    async def apply_rules_again(self) -> None:
+        """After a reload: the members connected here under the `[[ModerationRule]]`s as they are now."""
+        for name, outlet in list(self.outlets.items()):
+            member = self.roster.get(name)
+            if member is not None and member.conn == outlet.conn_id and self.rules_of(member) != member.rules:
+                await self.change_claims(member.with_changes(rules=self.rules_of(member)))
+
+    def rules_of(self, member: Member) -> tuple[str, ...]:
+        """The rules that apply to `member`: the site's and settings.toml's for their name."""
+        return rules.combined(member.site_rules, self.settings.moderation_rules_for(member.name))
 
     def too_many_from(self, address: str) -> bool:
         """`address` already has `Limits.NamesPerAddress` people in the room."""
@@ -289,12 +338,14 @@ class Room:
             del self.outlets[name]
         await self.signals.forget(outlet)
         self.saved_dms.forget(outlet)
+        self.profiles.forget(outlet.conn_id)
         for other in [other for other, conns in self._departed.items() if outlet.conn_id in conns]:
             self._departed[other].discard(outlet.conn_id)
             if not self._departed[other]:
                 del self._departed[other]
+        how = self._parting.pop(outlet.conn_id, "exited")
         if await self.registry.release(name, outlet.conn_id):
-            await self.bus.publish(Left(name, outlet.conn_id))
+            await self.bus.publish(Left(name, outlet.conn_id, how))
 
     def _send_initial(self, outlet: Outlet) -> None:
         name = outlet.identity.name
@@ -320,6 +371,38 @@ class Room:
     def tell(self, outlet: Outlet, text: str, level: str = "error") -> None:
         outlet.send_html(self.render.notice(text, level))
 
+    def tell_everyone(self, text: str) -> None:
+        """An information notice for everyone on this process."""
+        self.delivery.everyone(self.render.notice(text, "info"))
+
+    async def publish(self, event: Event) -> None:
+        await self.bus.publish(event)
+
+    def reconfigure(self, settings: Settings) -> None:
+        """Run with reloaded settings (`operations.py`): every part of the room takes them, and
+        the people here get what changed on their page."""
+        before = self.settings
+        self.settings = settings
+        self.render.reconfigure(settings)
+        self.history.settings = settings
+        self.typing.settings = settings
+        self.reactions.settings = settings.reactions
+        self.saved_dms.disclaimer = settings.direct_message_history.disclaimer_message
+        self.signals.rings_per_minute = settings.limits.rings_per_minute
+        self.screening.filters = MessageFilters(settings.message_filters)
+        self.who.relations.blockable_admins = settings.blockable_admins
+        self.delivery.vip_channels = frozenset(channel.id for channel in settings.public_channels if channel.vip)
+        self.render.report_button = self.reports.enabled
+        if before.public_channels != settings.public_channels:
+            self._show_channels(before.public_channels)
+
+    def _show_channels(self, before: tuple[Channel, ...]) -> None:
+        """The channels after a reload, on the pages here (`operations.channel_changes`)."""
+        changes = channel_changes(self.render, before, self.settings.public_channels)
+        for name, outlet in self.outlets.items():
+            if html := changes[self.delivery.sees_vip(name)]:
+                outlet.send_html(html)
+
     async def _on_message(self, outlet: Outlet, frame: PostMessage) -> None:
         text = frame.text.strip()
         if not text:
@@ -343,14 +426,20 @@ class Room:
         found = self.settings.channel(channel)
         if found is None or found not in self.channels_for(sender):
             raise FrameError(f"There is no channel {channel[:40]!r}.")
-        rendered = render_message(text, self.present_name, self.emoji)
+        verdict = self.screening.check(sender, text)
+        rendered = render_message(verdict.text if verdict else text, self.present_name, self.emoji)
         post = self.render.new_post(sender, rendered.html, ring=channel, mentions=rendered.mentions)
-        await self.history.record(post)
-        await self.typing.stopped(sender.name, channel)
         html = self.render.append(self.render.channel_log(channel), self.render.post(post))
-        await self.bus.publish(ChannelPost(html, sender=sender.name, vip=found.vip))
-        if not self.bus.everywhere:
-            self.tell(outlet, CUT_OFF + " Your message reached only the people connected to this server.")
+        await self.typing.stopped(sender.name, channel)
+        if verdict is not None and verdict.held_back:
+            outlet.send_html(html)  # only its sender sees it
+        else:
+            await self.history.record(post)
+            await self.bus.publish(ChannelPost(html, sender=sender.name, vip=found.vip))
+            if not self.bus.everywhere:
+                self.tell(outlet, CUT_OFF + " Your message reached only the people connected to this server.")
+        if verdict is not None:
+            await self.screening.follow_up(outlet, sender, verdict, text, channel, post)
 
     async def _direct(self, outlet: Outlet, sender: Member, other: str, text: str) -> None:
         if other == sender.name:
@@ -363,19 +452,25 @@ class Room:
                     )
                 )
             raise FrameError(f"{other} is not in the room; your message was not sent.")
-        self.people.check_write(sender, other)
-        rendered = self._render_text(text)
+        recipient = self.people.check_write(sender, other)
+        verdict = self.screening.check(sender, text, recipient)
+        shown = verdict.text if verdict else text
+        rendered = self._render_text(shown)
         post = self.render.new_post(
             sender, rendered.html, ring=DIRECT_RING, recipient=other, mentions=rendered.mentions
         )
-        await self.history.record(post)
         item = self.render.post(post)
+        held_back = verdict is not None and verdict.held_back  # then only its sender sees it
+        if not held_back:
+            await self.history.record(post)
         self._deliver_direct(outlet, other, item, post.id)
         await self.typing.stopped(sender.name, "@" + other)
-        if self.who.relations.muting(other, sender.name):
-            return  # they muted the sender, who is not told
+        if verdict is not None:
+            await self.screening.follow_up(outlet, sender, verdict, text, "@" + other, post)
+        if held_back or self.who.relations.muting(other, sender.name):
+            return  # (muted: they muted the sender, who is not told)
         await self.bus.publish(DirectPost(sender.name, other, item, post.id))
-        await self.saved_dms.record(sender, other, post.id, text, post.ts)
+        await self.saved_dms.record(sender, other, post.id, shown, post.ts)
         if not self.bus.everywhere and other not in self.outlets:
             self.tell(outlet, f"{CUT_OFF} Your message may not have reached {other}.")
 
@@ -425,10 +520,27 @@ class Room:
     async def cut_camera(self, member: Member, operator: str) -> None:
         await self.webcams.cut(member, operator)
 
-    async def disconnect(self, member: Member, code: Close, reason: str) -> None:
+    async def disconnect(self, member: Member, code: Close, reason: str, *, presence: str | None = None) -> None:
+        """Close `member`'s socket; the others read that they exited, were kicked or banned
+        (`presence`: by default what `code` says)."""
         if code in (Close.KICKED, Close.BANNED):  # their cookie opens no socket again
             await self.revoke_session(member.sid)
-        await self.bus.publish(Disconnect(member.name, code, reason, member.conn))
+        how = presence or {Close.KICKED: "kicked", Close.BANNED: "banned"}.get(code, "exited")
+        await self.bus.publish(Disconnect(member.name, code, reason, member.conn, how))
+
+    async def remove(self, names: list[str], message: str, *, kicked: bool) -> int:
+        """The host site's `/api/disconnect/now`: those of `names` present leave, told
+        `message`; the others read that they were kicked, or that they exited. How many left."""
+        removed = 0
+        reason = message or (
+            "You have been kicked from the chat." if kicked else "You have been signed out of the chat."
+        )
+        for name in dict.fromkeys(names):
+            member = self.roster.get(name)
+            if member is not None:
+                await self.disconnect(member, Close.KICKED, reason, presence="kicked" if kicked else "exited")
+                removed += 1
+        return removed
 
     # --- sessions -------------------------------------------------------------------
 
@@ -462,6 +574,15 @@ class Room:
     async def bans(self) -> dict[str, float]:
         return await self.registry.bans()
 
+    def report(self, report: Report) -> None:
+        self.reports.send(report)
+
+    async def shut_down(self, by: str) -> None:
+        await self.operations.shut_down(by)
+
+    async def reload_settings(self) -> ReloadPlan:
+        return await self.operations.reload()
+
     # --- events from the bus ------------------------------------------------------
 
     def apply(self, event: Event) -> None:
@@ -475,8 +596,8 @@ class Room:
                 self._on_joined(member)
             case Updated(member):
                 self._on_updated(member)
-            case Left(name, conn):
-                self._on_left(name, conn)
+            case Left(name, conn, how):
+                self._on_left(name, conn, how)
             case ChannelPost(html, sender, vip):
                 self.delivery.post(html, sender, vip=vip)
             case DirectPost(sender, recipient, item, message_id):
@@ -488,9 +609,11 @@ class Room:
                 self.delivery.people(names, html)
             case Signal():
                 self.signals.deliver(self.outlets.get(event.recipient), event)
-            case Disconnect(name, code, reason, conn):
+            case Disconnect(name, code, reason, conn, how):
                 outlet = self.connections.get(conn) if conn else self.outlets.get(name)
                 if outlet is not None:
+                    if how != "exited":
+                        self._parting[outlet.conn_id] = how
                     if self.outlets.get(name) is outlet:
                         del self.outlets[name]
                     outlet.close(code, reason)
@@ -535,14 +658,14 @@ class Room:
             if (channel in before) != (channel in after):
                 outlet.send_html(self.render.channel_access(channel, granted=channel in after))
 
-    def _on_left(self, name: str, conn: str) -> None:
+    def _on_left(self, name: str, conn: str, how: str = "exited") -> None:
         member = self.roster.get(name)
         if member is None or member.conn != conn:
             return
         never_saw = set(self.who.relations.hidden.get(name, ()))
         self._roster_drop(name)
         self.typing.forget(name)
-        presence = self.render.presence(self.settings.default_channel, name, joined=False)
+        presence = self.render.presence(self.settings.default_channel, name, joined=False, how=how)
         self.who.send_left(name, self.outlets, presence, never_saw)
         self.conversations.forget(name, present=self.roster, guest=not member.signed_in)
         closed = self.render.thread_close(name)
@@ -610,6 +733,8 @@ class Room:
             "addresses": len(self._by_address),
             "departed threads": len(self._departed),
             "history pending": len(self._echo),
+            "parting": len(self._parting),
+            "profile lookups": self.profiles.table_size(),
             "typing": self.typing.table_size(),
             **self.saved_dms.table_sizes(),
             **self.who.table_sizes(),

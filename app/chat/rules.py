@@ -1,4 +1,6 @@
-"""The host site's moderation rules for one member (JWT claim `rules`), enforced on the server.
+"""Moderation rules for one member, enforced on the server: the host site's (JWT claim
+`rules`, or `/api/amend-jwt`) and settings.toml's `[[ModerationRule]]` for their username,
+together (`combined`, kept in `Member.rules`).
 
 The 2025 BareRTC's rules, with its names: `redcam` (their camera is always marked NSFW),
 `nobroadcast` (they may not share a camera), `novideo` (they may neither share nor watch
@@ -10,7 +12,7 @@ what holds.
 
 from __future__ import annotations
 
-from app.chat.model import Camera, Member
+from app.chat.model import KNOWN_RULES, Camera, Member
 
 NO_BROADCAST = "A moderation rule of the website keeps you from sharing your webcam here."
 NO_VIDEO = "A moderation rule of the website keeps you from watching webcams here."
@@ -45,3 +47,18 @@ def camera_state(member: Member, *, on: bool, nsfw: bool) -> Camera:
     if not on:
         return "off"
     return "nsfw" if nsfw or "redcam" in member.rules else "on"
+
+
+def combined(site: tuple[str, ...], local: tuple[str, ...]) -> tuple[str, ...]:
+    """The rules that apply: the site's and the settings' together, in one order."""
+    return tuple(rule for rule in KNOWN_RULES if rule in site or rule in local)
+
+
+def restricted(member: Member) -> Member:
+    """`member`'s camera as their rules now allow: off if they may not broadcast, NSFW with
+    `redcam` (for rules that changed while they were here)."""
+    if member.camera != "off" and not may_broadcast(member):
+        return member.with_changes(camera="off", muted=False, paused=False, mutual=False)
+    if member.camera == "on" and "redcam" in member.rules:
+        return member.with_changes(camera="nsfw")
+    return member

@@ -80,8 +80,8 @@ class SignalRelay:
         self._roster = roster
         self._publish = publish
         self._connections: Mapping[str, Peer] = connections if connections is not None else {}
-        self._rings_per_minute = rings_per_minute
         self._relations = relations  # mutes and blocks, for the rules
+        self.rings_per_minute = rings_per_minute
         self._links: dict[str, set[Link]] = {}  # by connection id
         self._pending: dict[str, dict[Link, float]] = {}  # by viewer's connection id: open sent, when
         self._ring_limits: dict[str, dict[str, RateLimiter]] = {}  # by viewer's connection id, then target
@@ -123,8 +123,8 @@ class SignalRelay:
         limits = self._ring_limits.setdefault(peer.conn_id, {})
         limit = limits.get(target)
         if limit is None:
-            burst = max(1, min(3, int(self._rings_per_minute)))
-            limit = limits[target] = RateLimiter(self._rings_per_minute / 60, burst)
+            burst = max(1, min(3, int(self.rings_per_minute)))
+            limit = limits[target] = RateLimiter(self.rings_per_minute / 60, burst)
         if not limit.allow():
             _close_waiting_panel(peer, target)
             raise FrameError(f"You have asked {target} for their camera too often; wait a minute, then try again.")

@@ -55,10 +55,13 @@ from app.settings.model import (
     DirectMessageHistory,
     JWTSettings,
     Limits,
+    MessageFilter,
+    ModerationRule,
     ReactionSettings,
     RedisSettings,
     Settings,
     TURNSettings,
+    WebhookURL,
 )
 
 __all__ = [
@@ -69,11 +72,14 @@ __all__ = [
     "DirectMessageHistory",
     "JWTSettings",
     "Limits",
+    "MessageFilter",
+    "ModerationRule",
     "ReactionSettings",
     "RedisSettings",
     "Settings",
     "SettingsError",
     "TURNSettings",
+    "WebhookURL",
     "defaults_document",
     "example_document",
     "is_origin",

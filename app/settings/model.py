@@ -103,6 +103,13 @@ class JWTSettings:
     enabled: bool = setting("Enabled", False, "Accept JSON Web Tokens from your website.")
     strict: bool = setting("Strict", True, "With JWT on: only users with a valid token may enter.")
     secret_key: str = setting("SecretKey", "", "The HS256 key your website signs tokens with.")
+    landing_page_url: str = setting(
+        "LandingPageURL",
+        "",
+        "Where people without a valid token are sent (HTTP 302) in strict mode, and where the "
+        "banner of someone disconnected (/kickall, a kick) leads; empty: a 403 page, and the chat.",
+        check=url_scheme("http", "https", message="must be an http:// or https:// URL"),
+    )
 
 
 def key_when_enabled(jwt: JWTSettings) -> Problem | None:
@@ -236,6 +243,13 @@ class Limits:
         "Latest direct messages, all threads together, that can still be reacted to or taken back.",
         check=positive,
     )
+    api_failures_per_minute: int = setting(
+        "APIFailuresPerMinute",
+        10,
+        "Admin API calls with a wrong or missing APIKey one address may make per minute (on each "
+        "process); after that every call from it gets HTTP 429 until the minute is over (0: no limit).",
+        check=zero_means_off,
+    )
     coalesce_milliseconds: float = setting(
         "CoalesceMilliseconds",
         40.0,
@@ -334,6 +348,109 @@ class DirectMessageHistory:
     )
 
 
+WEBHOOK_NAMES = ("report", "profile")
+
+
+def webhook_name(name: str) -> str | None:
+    return None if name in WEBHOOK_NAMES else f"{name!r} must be one of {', '.join(WEBHOOK_NAMES)}"
+
+
+@dataclass(frozen=True)
+class WebhookURL:
+    """One `[[WebhookURLs]]` table: where the chat POSTs to your website (docs/api.md)."""
+
+    name: str = required(
+        "Name",
+        "Which webhook: report (people's reports, filters, /nsfw, kicks and bans) or profile (profile cards).",
+        check=webhook_name,
+    )
+    enabled: bool = setting("Enabled", False, "Call this webhook.")
+    url: str = setting(
+        "URL",
+        "",
+        "Your website's URL that receives the POST.",
+        check=url_scheme("http", "https", message="must be an http:// or https:// URL"),
+    )
+    timeout_seconds: float = setting(
+        "TimeoutSeconds", 10.0, "How long the chat waits for your website's answer.", check=between(0.1, 60)
+    )
+
+
+def url_when_enabled(webhooks: tuple[WebhookURL, ...]) -> Problem | None:
+    for index, webhook in enumerate(webhooks):
+        if webhook.enabled and not webhook.url:
+            return Problem("must be set when Enabled is true", (index, "URL"))
+    return None
+
+
+def regular_expression(phrase: str) -> str | None:
+    try:
+        re.compile(phrase)
+    except re.error as error:
+        return f"{phrase!r} is not a regular expression: {error}"
+    return None
+
+
+@dataclass(frozen=True)
+class MessageFilter:
+    """One `[[MessageFilters]]` table: phrases (regular expressions) and what a match does."""
+
+    enabled: bool = setting("Enabled", False, "Apply this filter.")
+    public_channels: bool = setting("PublicChannels", True, "Apply it to messages in the channels.")
+    private_channels: bool = setting(
+        "PrivateChannels", True, "Apply it to direct messages (never to those with an operator)."
+    )
+    keyword_phrases: tuple[str, ...] = setting(
+        "KeywordPhrases",
+        (),
+        "Regular expressions (Python's re, case-sensitive unless (?i)) matched against the text as typed.",
+        check=each(regular_expression),
+    )
+    censor_message: bool = setting("CensorMessage", False, "Replace each match with * characters.")
+    forward_message: bool = setting(
+        "ForwardMessage", False, "Deliver the (censored) message anyway; if false, only its sender sees it."
+    )
+    report_message: bool = setting(
+        "ReportMessage", False, "Send the message and its recent context to the report webhook."
+    )
+    chat_server_response: str = setting(
+        "ChatServerResponse", "", "Told to the sender (by ChatServer) when their message matches; empty: nothing."
+    )
+
+
+EXAMPLE_FILTER = MessageFilter(
+    keyword_phrases=(r"\bswear words\b", r"\b(swearing|cursing)\b", r"suck my ([^\s]+)"),
+    censor_message=True,
+    chat_server_response="Watch your language.",
+)
+
+
+@dataclass(frozen=True)
+class ModerationRule:
+    """One `[[ModerationRule]]` table: restrictions on one username, added to their JWT `rules`."""
+
+    username: str = required("Username", "Whom the rule is for (a username, exactly).", check=not_blank)
+    camera_always_nsfw: bool = setting("CameraAlwaysNSFW", False, "Their camera is always marked NSFW (redcam).")
+    no_broadcast: bool = setting("NoBroadcast", False, "They may not share a webcam (nobroadcast).")
+    no_video: bool = setting("NoVideo", False, "They may neither share nor watch webcams (novideo).")
+    no_image: bool = setting("NoImage", False, "They may not share pictures (noimage).")
+    no_dark_video: bool = setting(
+        "NoDarkVideo", False, "Accepted for the Go BareRTC's files (nodvd); it does nothing here."
+    )
+
+    @property
+    def rules(self) -> tuple[str, ...]:
+        """The JWT `rules` words this table stands for."""
+        flags = (
+            (self.camera_always_nsfw, "redcam"),
+            (self.no_broadcast, "nobroadcast"),
+            (self.no_video, "novideo"),
+            (self.no_image, "noimage"),
+            (self.no_dark_video, "nodvd"),
+        )
+        return tuple(word for on, word in flags if on)
+
+
 def known_version(version: int) -> str | None:
     return None if version <= CURRENT_VERSION else f"is {version}, newer than this server knows"
 
@@ -417,6 +534,26 @@ class Settings:
         check=unique("ID"),
     )
     vip: VIPSettings = table("VIP", VIPSettings, "How VIP members (JWT claim vip) are shown.")
+    webhook_urls: tuple[WebhookURL, ...] = setting(
+        "WebhookURLs",
+        (
+            WebhookURL("report", url="https://www.example.com/barertc/report"),
+            WebhookURL("profile", url="https://www.example.com/barertc/user-profile"),
+        ),
+        "Your website's webhooks: a POST of JSON with the AdminAPIKey (docs/api.md).",
+        check=all_of(unique("Name"), url_when_enabled),
+    )
+    message_filters: tuple[MessageFilter, ...] = setting(
+        "MessageFilters",
+        (EXAMPLE_FILTER,),
+        "Phrases to censor, hold back, answer or report, in channels and direct messages; the first "
+        "enabled filter that matches applies.",
+    )
+    moderation_rules: tuple[ModerationRule, ...] = setting(
+        "ModerationRule",
+        (ModerationRule("example"),),
+        "Restrictions on particular usernames, added to the rules their JWT carries.",
+    )
     turn: TURNSettings = table("TURN", TURNSettings, "The STUN and TURN servers browsers use for webcams.")
     reactions: ReactionSettings = table("Reactions", ReactionSettings, "Emoji reactions to messages.")
     limits: Limits = table("Limits", Limits, "What one browser may send, and how long a slow one is waited for.")
@@ -441,6 +578,21 @@ class Settings:
     def statuses(self) -> tuple[ChatStatus, ...]:
         """Every status in menu order: Online, Away, then the configured ones."""
         return (ONLINE, AWAY, *self.chat_statuses)
+
+    def webhook(self, name: str) -> WebhookURL | None:
+        """The webhook called `name`, if it is enabled."""
+        for webhook in self.webhook_urls:
+            if webhook.name == name and webhook.enabled:
+                return webhook
+        return None
+
+    def moderation_rules_for(self, username: str) -> tuple[str, ...]:
+        """The JWT `rules` words the `[[ModerationRule]]` tables give `username`."""
+        words: list[str] = []
+        for rule in self.moderation_rules:
+            if rule.username == username:
+                words += [word for word in rule.rules if word not in words]
+        return tuple(words)
 
     def channel(self, channel_id: str) -> Channel | None:
         for channel in self.public_channels:

@@ -1,30 +1,29 @@
 """The saved-DM API, as the 2025 BareRTC serves it: /api/message/history, /usernames, /clear.
 
-Each is a POST of JSON (`Content-Type: application/json`) answered with JSON; field names are
-the Go server's. A caller is a member: by `JWTToken` (a token the host site signed, as for
-signing in) or by the chat's own session cookie. `/api/message/clear` also takes the admin key
-(`APIKey`, the `AdminAPIKey` setting, compared in constant time) with the `Username` to erase.
-Self-contained on purpose: the admin API framework can take it in as it is.
+Each is a POST of JSON answered with JSON on the shared path of app/web/admin_calls.py (405,
+400, logging); field names are the Go server's. A caller is a member: by `JWTToken` (a token
+the host site signed, as for signing in) or by the chat's own session cookie.
+`/api/message/clear` also takes the admin key (`APIKey`, checked as every admin call's is:
+403 when wrong, and the per-address failure limit) with the `Username` to erase.
 """
 
 from __future__ import annotations
 
-import hmac
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import TypeVar
 
 import msgspec
-from quart import Blueprint, Response, request, session
+from quart import Blueprint, request, session
 
 from app.auth import SignInError, session_identity, token_identity
 from app.chat.markdown import render_markdown
 from app.chat.ports import MessageHistory
 from app.chat.stored import PARTNER_SORTS, HistoryUnavailable, PartnerSort, StoredMessage
+from app.web.admin_calls import A, B, Done, Refusal, Work, api_endpoint, check_admin_key
+from app.web.client_ip import client_ip
 from app.web.state import chat_state
 
 blueprint = Blueprint("history_api", __name__, url_prefix="/api/message")
-R = TypeVar("R", bound=msgspec.Struct)
 UNSET = msgspec.UNSET
 
 
@@ -77,37 +76,29 @@ class ClearResponse(msgspec.Struct):
     MessagesErased: int = 0
 
 
-class Refusal(Exception):
-    def __init__(self, status: int, error: str) -> None:
-        super().__init__(error)
-        self.status = status
+def _store() -> MessageHistory:
+    store = chat_state().history
+    if store is None:
+        raise Refusal(400, "Direct message history is not enabled on this server.")
+    return store
 
 
-def _json(body: msgspec.Struct, status: int = 200) -> Response:
-    return Response(msgspec.json.encode(body), status=status, content_type="application/json")
+def _endpoint(path: str, body_type: type[B], failure: Callable[[str], A]) -> Callable[[Work[B, A]], Work[B, A]]:
+    """A history endpoint: the shared JSON path (app/web/admin_calls.py), history being off or
+    its database away said in words."""
 
+    def register(work: Work[B, A]) -> Work[B, A]:
+        async def guarded(body: B) -> Done[A]:
+            _store()  # off: said first
+            try:
+                return await work(body)
+            except HistoryUnavailable:
+                raise Refusal(503, "History is unavailable right now; please try again later.") from None
 
-async def _answer(
-    request_type: type[R],
-    failed: Callable[[str], msgspec.Struct],
-    work: Callable[[MessageHistory, R], Awaitable[msgspec.Struct]],
-) -> Response:
-    """Check and parse the request, run `work`; a refusal is `failed(words)` with its status."""
-    try:
-        store = chat_state().history
-        if store is None:
-            raise Refusal(400, "Direct message history is not enabled on this server.")
-        if request.mimetype != "application/json":
-            raise Refusal(400, "Only application/json content-types allowed")
-        try:
-            body = msgspec.json.decode(await request.get_data(), type=request_type)
-        except (msgspec.DecodeError, msgspec.ValidationError) as error:
-            raise Refusal(400, f"The request is not valid: {error}") from None
-        return _json(await work(store, body))
-    except Refusal as refusal:
-        return _json(failed(str(refusal)), refusal.status)
-    except HistoryUnavailable:
-        return _json(failed("History is unavailable right now; please try again later."), 503)
+        api_endpoint(blueprint, path, body_type, failure, keyed=False)(guarded)
+        return work
+
+    return register
 
 
 def _member(token: str) -> str:
@@ -131,48 +122,34 @@ def _api_message(stored: StoredMessage) -> ApiMessage:
     return ApiMessage(stored.row, stored.message_id, stored.sender, render_markdown(stored.text), when)
 
 
-@blueprint.post("/history")
-async def history() -> Response:
-    async def work(store: MessageHistory, body: HistoryRequest) -> HistoryResponse:
-        owner = _member(body.JWTToken)
-        if not body.Username or body.Username == owner:
-            raise Refusal(400, "Username must name the other person of the conversation.")
-        page = await store.page(owner, body.Username, before=max(0, body.BeforeID))
-        # newest first, as the Go server pages them
-        return HistoryResponse(
-            True, Messages=[_api_message(m) for m in reversed(page.messages)], Remaining=page.remaining
-        )
-
-    return await _answer(HistoryRequest, lambda error: HistoryResponse(False, error), work)
+@_endpoint("/history", HistoryRequest, lambda error: HistoryResponse(False, error))
+async def history(body: HistoryRequest) -> Done[HistoryResponse]:
+    owner = _member(body.JWTToken)
+    if not body.Username or body.Username == owner:
+        raise Refusal(400, "Username must name the other person of the conversation.")
+    page = await _store().page(owner, body.Username, before=max(0, body.BeforeID))
+    # newest first, as the Go server pages them
+    messages = [_api_message(m) for m in reversed(page.messages)]
+    return Done(HistoryResponse(True, Messages=messages, Remaining=page.remaining), f"{len(messages)} messages")
 
 
-@blueprint.post("/usernames")
-async def usernames() -> Response:
-    async def work(store: MessageHistory, body: UsernamesRequest) -> UsernamesResponse:
-        owner = _member(body.JWTToken)
-        sort: PartnerSort = body.Sort if body.Sort in PARTNER_SORTS else "newest"
-        page = await store.partners(owner, sort, max(1, body.Page))
-        return UsernamesResponse(True, Usernames=list(page.usernames), Count=page.count, Pages=page.pages)
-
-    return await _answer(UsernamesRequest, lambda error: UsernamesResponse(False, error), work)
+@_endpoint("/usernames", UsernamesRequest, lambda error: UsernamesResponse(False, error))
+async def usernames(body: UsernamesRequest) -> Done[UsernamesResponse]:
+    owner = _member(body.JWTToken)
+    sort: PartnerSort = body.Sort if body.Sort in PARTNER_SORTS else "newest"
+    page = await _store().partners(owner, sort, max(1, body.Page))
+    return Done(UsernamesResponse(True, Usernames=list(page.usernames), Count=page.count, Pages=page.pages))
 
 
-@blueprint.post("/clear")
-async def clear() -> Response:
-    async def work(store: MessageHistory, body: ClearRequest) -> ClearResponse:
-        if body.APIKey:
-            if not _admin_key_matches(body.APIKey):
-                raise Refusal(401, "Authentication denied.")
-            if not body.Username:
-                raise Refusal(400, "Username is required with the APIKey.")
-            name = body.Username
-        else:
-            name = _member(body.JWTToken)
-        return ClearResponse(True, MessagesErased=await store.clear(name))
-
-    return await _answer(ClearRequest, lambda error: ClearResponse(False, error), work)
-
-
-def _admin_key_matches(key: str) -> bool:
-    expected = chat_state().settings.admin_api_key
-    return bool(expected) and hmac.compare_digest(key.encode(), expected.encode())
+@_endpoint("/clear", ClearRequest, lambda error: ClearResponse(False, error))
+async def clear(body: ClearRequest) -> Done[ClearResponse]:
+    store = _store()
+    if body.APIKey:  # the website, for anyone
+        check_admin_key(body.APIKey, client_ip(request, chat_state().settings))
+        if not body.Username:
+            raise Refusal(400, "Username is required with the APIKey.")
+        name = body.Username
+    else:
+        name = _member(body.JWTToken)
+    erased = await store.clear(name)
+    return Done(ClearResponse(True, MessagesErased=erased), f"erased {erased} messages")

@@ -13,6 +13,11 @@
   reserve for pages, Redis and files, so the chat refuses a socket in words before the kernel
   refuses a connection.
 
+- Admin API failures (`Limits.APIFailuresPerMinute`): calls with a wrong or missing `APIKey`,
+  per address and per process, in fixed one-minute windows (`FailureCounts`); past the limit
+  every call from the address is refused until the window ends. The key is long and random,
+  so this is not what keeps it safe; it keeps a guesser from hammering the API.
+
 Behind a proxy, the address is the proxy's view of the client (`client_ip`, `UseXForwardedFor`);
 without that setting every user would be the proxy's one address, so a first refusal from a
 loopback address logs a hint.
@@ -24,11 +29,12 @@ import logging
 import math
 import resource
 import time
-from collections import Counter
+from collections import Counter, OrderedDict
 
 from app.settings import Limits
 
 log = logging.getLogger("app.limits")
+FAILURE_ADDRESSES = 10_000  # addresses one minute's failure counts keep (the oldest go first)
 DESCRIPTOR_RESERVE = 64  # descriptors kept for pages, sign-ins, Redis and files, at least
 LOOPBACK = ("127.", "::1", "localhost")
 
@@ -57,11 +63,15 @@ class SocketCounts:
     """Open sockets of this process, by address; `admit` says whether one more may open."""
 
     def __init__(self, limits: Limits) -> None:
-        self.per_address = limits.sockets_per_address
-        self.capacity = socket_capacity(limits)
         self.open: Counter[str] = Counter()
         self.total = 0
         self._hinted = False
+        self.reconfigure(limits)
+
+    def reconfigure(self, limits: Limits) -> None:
+        """New limits (a live reload): sockets already open stay open."""
+        self.per_address = limits.sockets_per_address
+        self.capacity = socket_capacity(limits)
 
     def admit(self, address: str) -> str | None:
         """Count a new socket from `address`, or return the refusal for its user."""
@@ -93,3 +103,29 @@ class SocketCounts:
                 "UseXForwardedFor = true so each user counts as their own address",
                 address,
             )
+
+
+class FailureCounts:
+    """Failures per address in the current one-minute window, for at most FAILURE_ADDRESSES."""
+
+    def __init__(self) -> None:
+        self._minute = -1
+        self._counts: OrderedDict[str, int] = OrderedDict()
+
+    def count(self, address: str, now: float | None = None) -> int:
+        """How many failures `address` had this minute."""
+        self._roll(now)
+        return self._counts.get(address, 0)
+
+    def add(self, address: str, now: float | None = None) -> None:
+        self._roll(now)
+        self._counts[address] = self._counts.get(address, 0) + 1
+        self._counts.move_to_end(address)
+        if len(self._counts) > FAILURE_ADDRESSES:
+            self._counts.popitem(last=False)
+
+    def _roll(self, now: float | None) -> None:
+        minute = int((time.time() if now is None else now) // 60)
+        if minute != self._minute:
+            self._minute = minute
+            self._counts.clear()

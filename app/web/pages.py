@@ -16,6 +16,7 @@ from quart.typing import ResponseReturnValue
 from app.auth import SignInError, check_guest_name, guest_identity, members_only, session_identity, token_identity
 from app.chat.commands import duration_words
 from app.chat.model import Identity, dom_key
+from app.chat.website import REASONS
 from app.version import version
 from app.web.client_ip import client_ip
 from app.web.limits import retry_after, seconds_words
@@ -101,6 +102,8 @@ async def index() -> ResponseReturnValue:
     identity = await current_identity()
     if identity is None:
         if members_only(settings):
+            if settings.jwt.landing_page_url:  # the way in is the website's
+                return redirect(settings.jwt.landing_page_url, 302)
             return _members_only_page()
         return page("signin.html", error=None, username="")
     room = chat_state().room
@@ -116,6 +119,7 @@ async def index() -> ResponseReturnValue:
         channels=room.channels_for(me),
         flashes=get_flashed_messages(),
         history_on=settings.direct_message_history.enabled and identity.signed_in,
+        report_reasons=REASONS if room.reports.enabled else (),
     )
 
 

@@ -18,6 +18,7 @@ No `'unsafe-eval'` and no `'unsafe-inline'`: htmx's `hx-on:*` attributes (compil
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 from urllib.parse import urlsplit
 
 from quart import Quart, Response, g, request
@@ -90,19 +91,21 @@ def token_post_origins(settings: Settings) -> tuple[str, ...]:
 class SessionCookie(SecureCookieSessionInterface):
     """Quart's signed cookie, made `Secure` whenever this request came over HTTPS."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Callable[[], Settings]) -> None:
         self.settings = settings
 
     def get_cookie_secure(self, app: Quart) -> bool:
-        return served_over_https(request, self.settings) or bool(app.config["SESSION_COOKIE_SECURE"])
+        return served_over_https(request, self.settings()) or bool(app.config["SESSION_COOKIE_SECURE"])
 
 
-def install_security(app: Quart, settings: Settings) -> None:
-    """The session cookie and the headers every response carries."""
-    app.session_interface = SessionCookie(settings)
+def install_security(app: Quart, current: Callable[[], Settings]) -> None:
+    """The session cookie and the headers every response carries, from the `current` settings
+    (they may be reloaded while the chat runs)."""
+    app.session_interface = SessionCookie(current)
 
     @app.after_request
     async def security_headers(response: Response) -> Response:
+        settings = current()
         headers = response.headers
         headers["Content-Security-Policy"] = content_security_policy(settings, csp_nonce(), request.host)
         headers["X-Content-Type-Options"] = "nosniff"

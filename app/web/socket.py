@@ -29,7 +29,7 @@ from werkzeug.datastructures import Headers
 
 from app.auth import session_identity
 from app.chat.close_codes import REASONS, Close
-from app.chat.frames import PostMessage, React
+from app.chat.frames import PostMessage, React, ReportMessage
 from app.chat.model import Identity
 from app.chat.protocol import FrameError, RateLimiter, parse_frame, too_large
 from app.chat.room import Room
@@ -43,6 +43,8 @@ from app.web.state import EXTENSION, ChatState
 log = logging.getLogger("app.socket")
 SOCKET_PATH = "/ws"
 CLOSE_WAIT_SECONDS = 1.0
+REPORTS_PER_SECOND = 0.2  # a report a socket may send every five seconds, sustained ...
+REPORT_BURST = 6  # ... and this many in a row
 
 
 def message_cap(limits: Limits) -> int:
@@ -286,17 +288,21 @@ async def _write(room: Room, connection: Connection, socket: ChatSocket) -> None
 async def _close(room: Room, socket: ChatSocket, code: int, reason: str) -> None:
     if code >= 4000:
         # The browser's close event does not reach htmx with its reason: say it in the page.
+        jwt = room.settings.jwt
+        way_back = jwt.landing_page_url if jwt.enabled and jwt.landing_page_url else "/"
         with suppress(ConnectionError):
-            await socket.send_text(room.render.closed_banner(reason))
+            await socket.send_text(room.render.closed_banner(reason, way_back))
     await socket.close(code, reason[:120])
 
 
 async def _read(room: Room, connection: Connection, socket: ChatSocket) -> None:
     limits = room.settings.limits
-    frames = RateLimiter(limits.frames_per_second, limits.frame_burst)
-    messages = RateLimiter(limits.messages_per_second, limits.message_burst)
-    reactions = RateLimiter(limits.reactions_per_second, limits.reaction_burst)
+    frames, messages, reactions = _limiters(limits)
+    reports = RateLimiter(REPORTS_PER_SECOND, REPORT_BURST)
     while (raw := await socket.receive()) is not None:
+        if room.settings.limits is not limits:  # the settings were reloaded
+            limits = room.settings.limits
+            frames, messages, reactions = _limiters(limits)
         try:
             if not frames.allow():
                 raise FrameError("You are sending too fast; slow down a little.")
@@ -307,9 +313,20 @@ async def _read(room: Room, connection: Connection, socket: ChatSocket) -> None:
                 raise FrameError("You are sending messages too fast; that one was not sent.")
             if isinstance(frame, React) and not reactions.allow():
                 raise FrameError("You are reacting too fast; slow down a little.")
+            if isinstance(frame, ReportMessage) and not reports.allow():
+                raise FrameError("You are sending reports too fast; wait a little, then send that one again.")
             await room.handle(connection, frame)
         except FrameError as error:
             room.tell(connection, str(error))
         except Exception:
             log.exception("error handling a frame from %r", connection.identity.name)
             room.tell(connection, "Something went wrong on the server with that; please try again.")
+
+
+def _limiters(limits: Limits) -> tuple[RateLimiter, RateLimiter, RateLimiter]:
+    """The per-socket rate limits of frames, messages and reactions."""
+    return (
+        RateLimiter(limits.frames_per_second, limits.frame_burst),
+        RateLimiter(limits.messages_per_second, limits.message_burst),
+        RateLimiter(limits.reactions_per_second, limits.reaction_burst),
+    )

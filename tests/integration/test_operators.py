@@ -60,7 +60,7 @@ async def test_kick_closes_the_target_with_who_and_why_and_they_may_sign_in_agai
     assert await bob.wait_closed() == (4000, "You have been kicked from the chat by olga1.")
     assert "You have been kicked from the chat by olga1." in bob.text()  # the banner, before the close
     await carol.wait_for(lambda t: f'id="who-{dom_key("bob1")}" hx-swap-oob="delete"' in t)
-    await carol.wait_for(lambda t: "bob1</strong> has exited the room" in t)
+    await carol.wait_for(lambda t: "bob1</strong> has been kicked from the room" in t)
     await bob.connect()  # the kicked session's cookie opens no socket again ...
     assert (await bob.wait_closed())[0] == 4401
     assert "Enter chat" in httpx.get(server.url + "/", cookies={"barertc_session": bob.cookie}).text

@@ -64,11 +64,12 @@ async def test_a_non_operator_gets_unknown_command_and_nothing_happens(room: Roo
     assert "other commands are for operators" in await say(room, bob, "/help")
 
 
-async def test_help_lists_every_command_for_an_operator(room: Room) -> None:
+async def test_help_and_help_advanced_list_every_command_for_an_operator(room: Room) -> None:
     olga = await enter(room, "olga", op=True)
-    reply = await say(room, olga, "/help")
+    everyday, advanced = await say(room, olga, "/help"), await say(room, olga, "/help-advanced")
     for command in COMMANDS.values():
-        assert command.usage in reply
+        assert command.usage in (advanced if command.advanced else everyday)
+    assert "/shutdown" in advanced and "/shutdown" not in everyday and "/help-advanced" in everyday
 
 
 async def test_usage_lines_and_unknown_targets(room: Room) -> None:

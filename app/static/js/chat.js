@@ -7,7 +7,7 @@
 //   notices.js     notices from the server
 //   title.js       the unread count in the tab title while the tab is hidden
 //   prefs.js, settings.js, sounds.js   preferences, the Settings dialog, sound effects
-//   message-actions.js  react, take back, hide; typing.js  the typing line and frames
+//   message-actions.js  react, take back, report (report.js), hide; typing.js  the typing line
 //   mentions.js    @name completion in the message box; emoji-picker.js  the emoji picker
 //   socket.js      sends the frames of those modules on hx-ws's socket
 //   profile.js     profile cards (click a name), with the operator's Kick and Ban dialogs

@@ -1,10 +1,11 @@
 // What one can do with a message: react (a small menu of emoji), toggle a reaction by its
-// button, take back (one's own, or anyone's for an operator: the server decides), hide (from
-// this page only, remembered in this browser). One listener for the whole page; the server
+// button, take back (one's own, or anyone's for an operator: the server decides), report
+// (report.js's dialog), hide (from this page only, remembered in this browser). One listener for the whole page; the server
 // renders every message's buttons and every change that follows.
 
 import { send } from "./socket.js";
 import { meKey } from "./logs.js";
+import { openReport } from "./report.js";
 
 const logs = document.getElementById("logs");
 const menu = document.getElementById("reaction-menu");
@@ -100,6 +101,7 @@ logs.addEventListener("click", (event) => {
   if (button.classList.contains("reaction")) react(msg, button.dataset.emoji);
   else if (button.classList.contains("react-open")) menuFor === button ? closeMenu() : openMenu(button);
   else if (button.classList.contains("take-back")) send("takeback", { id: msg.dataset.id });
+  else if (button.classList.contains("report")) openReport(button, msg);
   else if (button.classList.contains("hide-msg")) hide(msg);
 });
 
