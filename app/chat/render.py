@@ -21,6 +21,7 @@ from pathlib import Path
 from jinja2 import Environment, FileSystemLoader, Template, select_autoescape
 from markupsafe import Markup
 
+from app.chat.avatars import avatar_colour, initials
 from app.chat.cards import Card
 from app.chat.markdown import render_markdown
 from app.chat.message_ids import MessageIds
@@ -46,6 +47,8 @@ def template_environment() -> Environment:
         loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html"]), trim_blocks=True, lstrip_blocks=True
     )
     env.filters["dom_key"] = dom_key
+    env.filters["initials"] = initials
+    env.filters["avatar_colour"] = avatar_colour
     return env
 
 

@@ -43,6 +43,11 @@ def settings(page: Page) -> Any:
     return dialog
 
 
+def sound_choice(dialog: Any, label: str) -> Any:
+    """The sound chosen for an event, as its menu shows it."""
+    return dialog.get_by_role("combobox", name=label, exact=True).locator("option:checked")
+
+
 def test_preferences_survive_a_reload(new_user: UserFactory) -> None:
     alice = new_user("alice")
     dialog = settings(alice)
@@ -50,13 +55,13 @@ def test_preferences_survive_a_reload(new_user: UserFactory) -> None:
     expect(dialog.get_by_role("radio", name="Same as my device")).to_be_checked()
     expect(dialog.get_by_role("checkbox", name="Show when people join and leave")).to_be_checked()
     expect(dialog.get_by_role("checkbox", name="Send with Enter")).to_be_checked()
-    expect(dialog.get_by_role("checkbox", name="Someone sends me a DM")).to_be_checked()
-    expect(dialog.get_by_role("checkbox", name="Someone joins the room")).not_to_be_checked()
+    expect(sound_choice(dialog, "Someone sends me a DM")).to_have_text("Chime")
+    expect(sound_choice(dialog, "Someone joins the room")).to_have_text("No sound")
 
     dialog.get_by_role("radio", name="Dark").check()
     dialog.get_by_role("checkbox", name="Show when people join and leave").uncheck()
     dialog.get_by_role("checkbox", name="Send with Enter").uncheck()
-    dialog.get_by_role("checkbox", name="Someone joins the room").check()
+    dialog.get_by_role("combobox", name="Someone joins the room").select_option(label="Rise")
     expect(alice.locator("html")).to_have_attribute("data-theme", "dark")
     alice.keyboard.press("Escape")
     expect(dialog).to_be_hidden()
@@ -69,7 +74,7 @@ def test_preferences_survive_a_reload(new_user: UserFactory) -> None:
     expect(dialog.get_by_role("radio", name="Dark")).to_be_checked()
     expect(dialog.get_by_role("checkbox", name="Show when people join and leave")).not_to_be_checked()
     expect(dialog.get_by_role("checkbox", name="Send with Enter")).not_to_be_checked()
-    expect(dialog.get_by_role("checkbox", name="Someone joins the room")).to_be_checked()
+    expect(sound_choice(dialog, "Someone joins the room")).to_have_text("Rise")
     dialog.get_by_role("button", name="Close").click()
     expect(dialog).to_be_hidden()
 
@@ -95,8 +100,12 @@ def test_each_kind_of_event_plays_its_own_sound(new_user: UserFactory) -> None:
     alice = new_user("alice")
     alice.evaluate(LISTEN_FOR_SOUNDS)
     dialog = settings(alice)
-    for label in ("Someone joins the room", "Someone leaves the room", "New post in a channel I am not viewing"):
-        dialog.get_by_role("checkbox", name=label).check()
+    for label, sound in (
+        ("Someone joins the room", "Rise"),
+        ("Someone leaves the room", "Fall"),
+        ("New post in a channel I am not viewing", "Beep"),
+    ):
+        dialog.get_by_role("combobox", name=label).select_option(label=sound)
     dialog.get_by_role("button", name="Play: Someone sends me a DM").click()
     alice.wait_for_function("window.soundsPlayed.includes('dm')")
     dialog.get_by_role("button", name="Close").click()
@@ -128,8 +137,8 @@ def test_sounds_can_be_switched_off(new_user: UserFactory) -> None:
     alice = new_user("alice")
     alice.evaluate(LISTEN_FOR_SOUNDS)
     dialog = settings(alice)
-    dialog.get_by_role("checkbox", name="Someone sends me a DM").uncheck()
-    dialog.get_by_role("checkbox", name="Someone joins the room").check()
+    dialog.get_by_role("combobox", name="Someone sends me a DM").select_option(label="No sound")
+    dialog.get_by_role("combobox", name="Someone joins the room").select_option(label="Rise")
     dialog.get_by_role("button", name="Close").click()
     bob = new_user("bob")
     alice.wait_for_function("window.soundsPlayed.includes('join')")

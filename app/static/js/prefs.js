@@ -1,7 +1,7 @@
 // Preferences chosen in the Settings dialog and kept in this browser (localStorage):
-// the theme, presence lines, Enter to send, which sounds play, the webcam choices (the webcam
-// bar's `data-pref` controls, the devices, the NSFW warning) and the who list's order. Other
-// tabs follow along.
+// the theme, the message style and text size, presence lines, Enter to send, the sound of each
+// event with the volume and "Mute all sounds", the webcam choices (the webcam bar's `data-pref`
+// controls, the devices, the NSFW warning) and the who list's order. Other tabs follow along.
 
 const KEY = "barertc.prefs";
 
@@ -10,7 +10,12 @@ export const DEFAULTS = Object.freeze({
   presence: true, // show "alice has joined the room" lines
   enterSends: true, // Enter sends, Shift+Enter starts a new line
   whoSort: "name", // the who list's order: "name", "camera", "newest" or "ops"
-  sounds: Object.freeze({ dm: true, join: false, leave: false, channel: false, mentioned: true }),
+  messageStyle: "cards", // "cards" or "compact"
+  textSize: "m", // the messages' text: "xs", "s", "m", "l" or "xl"
+  // The sound of each event (a name in sounds.js, or "none"), as the original's `sound:<Event>`.
+  sounds: Object.freeze({ dm: "chime", channel: "none", join: "none", leave: "none", watch: "quiet", mentioned: "ping" }),
+  soundVolume: 60, // 0-100
+  muteSounds: false, // "Mute all sounds"
   webcam: Object.freeze({
     mic: false, // share my microphone with my camera
     nsfw: false, // tag my camera NSFW (where the chat permits)
@@ -27,6 +32,8 @@ export const DEFAULTS = Object.freeze({
 
 const THEMES = new Set(["system", "light", "dark"]);
 const SORTS = new Set(["name", "camera", "newest", "ops"]);
+const STYLES = new Set(["cards", "compact"]);
+const SIZES = new Set(["xs", "s", "m", "l", "xl"]);
 const listeners = new Set();
 let current = load();
 
@@ -40,12 +47,24 @@ function merge(defaults, stored) {
   }
   if (!THEMES.has(result.theme ?? "system")) result.theme = "system";
   if ("whoSort" in result && !SORTS.has(result.whoSort)) result.whoSort = "name";
+  if ("messageStyle" in result && !STYLES.has(result.messageStyle)) result.messageStyle = "cards";
+  if ("textSize" in result && !SIZES.has(result.textSize)) result.textSize = "m";
   return result;
+}
+
+// Before issue 23 each sound was on or off: off stays off, on becomes the event's own sound.
+function migrate(stored) {
+  for (const [kind, value] of Object.entries(stored?.sounds ?? {})) {
+    if (typeof value !== "boolean") continue;
+    const fallback = DEFAULTS.sounds[kind] === "none" ? { join: "rise", leave: "fall" }[kind] ?? "ping" : DEFAULTS.sounds[kind];
+    stored.sounds[kind] = value ? fallback : "none";
+  }
+  return stored;
 }
 
 function load() {
   try {
-    return merge(DEFAULTS, JSON.parse(localStorage.getItem(KEY) || "{}"));
+    return merge(DEFAULTS, migrate(JSON.parse(localStorage.getItem(KEY) || "{}")));
   } catch {
     return merge(DEFAULTS, {});
   }
@@ -73,12 +92,15 @@ export function onChange(listener) {
   listeners.add(listener);
 }
 
-// The page-wide effects: theme and presence lines are attributes on <html> that CSS reads.
+// The page-wide effects: theme, presence lines, message style and text size are attributes
+// on <html> that CSS reads (js/boot.js sets them first, before the page is painted).
 export function apply() {
   const root = document.documentElement;
   if (current.theme === "system") root.removeAttribute("data-theme");
   else root.setAttribute("data-theme", current.theme);
   root.setAttribute("data-presence", current.presence ? "show" : "hide");
+  root.setAttribute("data-message-style", current.messageStyle);
+  root.setAttribute("data-text-size", current.textSize);
 }
 
 function changed() {

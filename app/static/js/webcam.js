@@ -10,6 +10,7 @@
 // feed closes when its camera does, and shows when it is muted or turned off for now.
 
 import * as prefs from "./prefs.js";
+import { notify } from "./sounds.js";
 import * as broadcast from "./webcam-broadcast.js";
 import * as panels from "./webcam-panels.js";
 import { Signalling } from "./webcam-signalling.js";
@@ -88,7 +89,10 @@ signalling.addEventListener("track", ({ detail: { link, stream } }) => {
 });
 signalling.addEventListener("ended", ({ detail }) => (detail.link.feed === me ? refreshWho() : onFeedEnded(detail)));
 signalling.addEventListener("watchers", () => refreshWho());
-signalling.addEventListener("watched", ({ detail: { peer } }) => openInReturn(peer));
+signalling.addEventListener("watched", ({ detail: { peer } }) => {
+  notify("watch");
+  openInReturn(peer);
+});
 signalling.addEventListener("invited", ({ detail: { by } }) => {
   unavailable.delete(by);
   refreshWho();
