@@ -165,6 +165,28 @@ def test_text_size_in_five_steps(new_user: UserFactory, size: str, viewport: tup
     assert float(style(alice.get_by_label("Message", exact=True), "font-size").removesuffix("px")) == sizes[-1]
 
 
+def lightness(colour: str) -> float:
+    """Roughly how light `rgb(r, g, b)` is, 0 to 255."""
+    red, green, blue = (float(part) for part in colour.removeprefix("rgb(").split(")")[0].split(",")[:3])
+    return 0.299 * red + 0.587 * green + 0.114 * blue
+
+
+def test_the_theme_chosen_in_settings_colours_the_cards_whatever_the_device_says(new_user: UserFactory) -> None:
+    alice = new_user("alice")
+    bob = new_user("bob")
+    theirs, mine = chat_between(alice, bob)
+    choices: tuple[tuple[Literal["light", "dark"], str], ...] = (("light", "Dark"), ("dark", "Light"))
+    for device, chosen in choices:
+        alice.emulate_media(color_scheme=device)
+        dialog = open_settings(alice)
+        dialog.get_by_role("radio", name=chosen).check()
+        close_settings(alice)
+        settle(alice)
+        for message in (theirs, mine):
+            shade = lightness(style(message, "background-color"))
+            assert shade < 80 if chosen == "Dark" else shade > 200, (chosen, shade)
+
+
 def test_initials_avatars_keep_their_colour_everywhere(new_user: UserFactory) -> None:
     alice = new_user("alice")
     carol = new_user("carol")
