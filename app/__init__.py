@@ -100,6 +100,7 @@ def create_app(settings: Settings | None = None) -> Quart:
             EmojiTable.load(STATIC / EMOJI_DATA, extra=settings.reactions.emoji),
             saved_dms,
             webhooks,
+            broker.pictures,
         ),
         history=saved_dms,
         webhooks=webhooks,
@@ -110,12 +111,13 @@ def create_app(settings: Settings | None = None) -> Quart:
     install_security(app, lambda: state.settings)
     app.extensions[EXTENSION] = state
 
-    from app.web import admin_api, api, history_api, pages
+    from app.web import admin_api, api, history_api, pages, pictures
 
     app.register_blueprint(pages.blueprint)
     app.register_blueprint(api.blueprint)
     app.register_blueprint(admin_api.blueprint)
     app.register_blueprint(history_api.blueprint)
+    app.register_blueprint(pictures.blueprint)
 
     shutdown = worker.shutdown
 

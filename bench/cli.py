@@ -15,12 +15,13 @@ from bench.client import Target
 from bench.crowd import Options
 from bench.dms import dm
 from bench.metrics import Meter, find_pid
+from bench.pictures import pictures
 from bench.report import Row, median_row, table, write_json
 from bench.scenarios import SCENARIOS as CROWD_SCENARIOS
 from bench.scenarios import Scenario
 from bench.serve import fresh_server, serve
 
-SCENARIOS: dict[str, Scenario] = {**CROWD_SCENARIOS, "dm": dm}
+SCENARIOS: dict[str, Scenario] = {**CROWD_SCENARIOS, "dm": dm, "pictures": pictures}
 
 # Per-scenario defaults where the targets differ from the general ones.
 DEFAULTS: dict[str, dict[str, float]] = {
@@ -29,6 +30,7 @@ DEFAULTS: dict[str, dict[str, float]] = {
     "burst": {"n": 1000, "messages": 200},
     "slow": {"n": 200, "messages": 400, "size": 16000},
     "dm": {"n": 200, "rate": 50.0, "messages": 1000},
+    "pictures": {"n": 1000},
 }
 
 
@@ -37,7 +39,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument(
         "scenario",
         choices=[*SCENARIOS, "serve"],
-        help="storm, steady, burst, slow or dm; or serve: start a server with bench settings",
+        help="storm, steady, burst, slow, dm or pictures; or serve: start a server with bench settings",
     )
     parser.add_argument("--url", default="http://127.0.0.1:9000", help="the server (loopback)")
     parser.add_argument("--n", type=int, help="users (default 1000; slow: 200)")

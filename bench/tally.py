@@ -7,6 +7,7 @@ a substring test first and a regex only when it can match, so a frame costs litt
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 # bench:RUN:SENDER:SEQ:T_NS, as `message_text` writes it (the Markdown keeps it as plain text).
@@ -53,6 +54,7 @@ class Tally:
         self.who: set[bytes] = set()
         self.who_complete_ns: int | None = None
         self.received = 0
+        self.on_picture: Callable[[bytes, int], None] | None = None  # the pictures scenario's
 
     def on_text(self, payload: bytes, now_ns: int) -> None:
         totals = self.totals
@@ -64,6 +66,8 @@ class Tally:
             self._messages(payload, now_ns)
         if NOTICE in payload:
             totals.notices += payload.count(NOTICE)
+        if self.on_picture is not None:
+            self.on_picture(payload, now_ns)
 
     def _who(self, payload: bytes, now_ns: int) -> None:
         who = self.who

@@ -181,3 +181,41 @@ class MemoryMessages:
         changed = toggle_reaction(post, emoji, name, max_distinct)
         self._rings[post.ring][message_id] = changed
         return changed
+
+
+class MemoryPictures:
+    """Pictures in this process's memory, oldest first, at most `capacity` bytes in all: an
+    expired one is dropped when asked for or when room is needed, the oldest when it is full."""
+
+    def __init__(self, capacity: int) -> None:
+        self.capacity = capacity
+        self.used = 0
+        self._kept: OrderedDict[str, tuple[str, bytes, float]] = OrderedDict()  # key -> (type, data, until)
+
+    async def put(self, key: str, content_type: str, data: bytes, ttl_seconds: float) -> None:
+        await self.remove(key)
+        now = time.monotonic()
+        while self._kept and (self.used + len(data) > self.capacity or next(iter(self._kept.values()))[2] <= now):
+            _, (_, old, _) = self._kept.popitem(last=False)
+            self.used -= len(old)
+        self._kept[key] = (content_type, data, now + ttl_seconds)
+        self.used += len(data)
+
+    async def get(self, key: str) -> tuple[str, bytes, float] | None:
+        found = self._kept.get(key)
+        if found is None:
+            return None
+        content_type, data, until = found
+        left = until - time.monotonic()
+        if left <= 0:
+            await self.remove(key)
+            return None
+        return content_type, data, left
+
+    async def remove(self, key: str) -> None:
+        found = self._kept.pop(key, None)
+        if found is not None:
+            self.used -= len(found[1])
+
+    def __len__(self) -> int:
+        return len(self._kept)

@@ -34,6 +34,7 @@ from redis.exceptions import RedisError
 
 from app.broker.memory import RevokedSessions, SignInCounts
 from app.broker.redis_messages import RedisMessages
+from app.broker.redis_pictures import RedisPictures
 from app.broker.redis_presence import Presence
 from app.broker.redis_scripts import CLAIM, HEARTBEAT, RELEASE, STORE, SWEEP, Keys
 from app.chat.close_codes import Close, name_taken
@@ -69,7 +70,7 @@ class RedisBroker:
     """Both the `EventBus` and the `Registry` of a process (they share one connection); its
     `messages` is the `MessageStore`, on the same connection."""
 
-    def __init__(self, settings: RedisSettings) -> None:
+    def __init__(self, settings: RedisSettings, pictures_capacity: int = 256 * 1024 * 1024) -> None:
         self.process_id = uuid.uuid4().hex[:12]
         self._sender = f"{self.process_id} ".encode()  # in front of each event this process publishes
         self.settings = settings
@@ -92,6 +93,7 @@ class RedisBroker:
         self._supervisor: asyncio.Task[None] | None = None
         self._attempted = asyncio.Event()
         self.messages = RedisMessages(self.keys, self._command, Offline)
+        self.pictures = RedisPictures(settings.url, settings.prefix, pictures_capacity)
         self._resync_due = False  # a full resync of the presence at the next heartbeat
 
     # --- lifetime -----------------------------------------------------------------
@@ -124,6 +126,7 @@ class RedisBroker:
         await self._attempted.wait()
 
     async def close(self) -> None:
+        await self.pictures.close()
         if self._supervisor is None:
             return
         if self._online:

@@ -8,12 +8,15 @@
 - `MessageStore`: the recent messages, one bounded ring per channel and one for every direct
   message, each post's state (reactions) changed atomically in one place.
 
+- `PictureStore`: shared pictures as the server re-encoded them, each rendition under a key,
+  for a while (`[Photos] KeepMinutes`), bounded in bytes; in Redis so any process serves any.
+
 - `MessageHistory`: opt-in saved direct messages between members, kept on disk by
   `app/history/` in SQLite or PostgreSQL (the chat never imports SQLAlchemy).
 - `Webhooks`: calls to the host website (`[[WebhookURLs]]`): reports, profile fields;
   app/webhooks.py makes them over HTTP.
 
-`app/broker/` implements the first three, in memory (one process) and on Redis (many); the chat
+`app/broker/` implements the first four, in memory (one process) and on Redis (many); the chat
 depends only on these protocols, never on a broker or a database.
 """
 
@@ -118,6 +121,18 @@ class MessageStore(Protocol):
     async def react(self, message_id: str, emoji: str, name: str, max_distinct: int) -> Post | None:
         """Toggle `name`'s `emoji` on a post, atomically; the new post, or None when it is gone.
         Raises `posts.ReactionRefused` when that would be one emoji too many."""
+
+
+class PictureStore(Protocol):
+    async def put(self, key: str, content_type: str, data: bytes, ttl_seconds: float) -> None:
+        """Keep `data` under `key` for `ttl_seconds` (the oldest go first past the store's bound).
+        Raises `StoreUnavailable` when it cannot be kept (Redis away)."""
+
+    async def get(self, key: str) -> tuple[str, bytes, float] | None:
+        """(content type, bytes, seconds left) of a picture still kept, or None."""
+
+    async def remove(self, key: str) -> None:
+        """Forget a picture (its message was taken back)."""
 
 
 AvailabilityListener = Callable[[bool, tuple[StoredMessage, ...]], Awaitable[None]]

@@ -53,6 +53,29 @@ class Reaction(msgspec.Struct, frozen=True, array_like=True):
         return " ".join(dom_key(name) for name in self.names)
 
 
+class Picture(msgspec.Struct, frozen=True, kw_only=True):
+    """A shared picture as its message carries it: where the two renditions the server made
+    are served (`app/web/pictures.py`), their sizes, and when they are gone. Never the bytes."""
+
+    token: str  # the unguessable part of both URLs
+    width: int  # of the large rendition
+    height: int
+    preview_width: int
+    preview_height: int
+    size: int  # bytes of the large rendition
+    content_type: str
+    expires: int  # epoch milliseconds
+    frames: int = 1  # more than one: kept animated
+
+    @property
+    def url(self) -> str:
+        return f"/pictures/{self.token}"
+
+    @property
+    def preview_url(self) -> str:
+        return f"/pictures/{self.token}/preview"
+
+
 class Post(msgspec.Struct, frozen=True, kw_only=True):
     id: str
     ring: str  # a channel id, or DIRECT_RING
@@ -63,6 +86,7 @@ class Post(msgspec.Struct, frozen=True, kw_only=True):
     mentions: tuple[str, ...] = ()  # dom_keys of the people named, and/or HERE
     reactions: tuple[Reaction, ...] = ()
     version: int = 0
+    picture: Picture | None = None  # a shared picture (then `body` is empty)
 
     @property
     def is_direct(self) -> bool:

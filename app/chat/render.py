@@ -26,7 +26,7 @@ from app.chat.cards import Card
 from app.chat.markdown import render_markdown
 from app.chat.message_ids import MessageIds
 from app.chat.model import Member, Ref, dom_key
-from app.chat.posts import Author, Post, Reaction
+from app.chat.posts import Author, Picture, Post, Reaction
 from app.chat.stored import PartnerPage, PartnerSort
 from app.chat.website import ProfileField
 from app.settings import Channel, ChatStatus, Settings
@@ -154,6 +154,7 @@ class Renderer:
             mentions=post.mentions,
             reactions=post.reactions,
             echo=echo,
+            picture=post.picture,
         )
 
     def new_post(
@@ -192,9 +193,13 @@ class Renderer:
         presence: str = "",
         about: str = "",
         echo: bool = False,
+        picture: Picture | None = None,
     ) -> str:
         return self._render(
             "message",
+            picture=picture,
+            picture_gone=picture is not None and picture.expires <= time.time() * 1000,
+            keep_minutes=self.settings.photos.keep_minutes,
             id=message_id,
             author=author,
             server_name=SERVER_NAME,

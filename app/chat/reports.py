@@ -28,7 +28,7 @@ from app.chat.ports import MessageStore, StoreUnavailable, Webhooks
 from app.chat.posts import DIRECT_RING, Post
 from app.chat.protocol import FrameError
 from app.chat.render import Renderer
-from app.chat.website import REASONS, Report, ReportDone, context_lines, filter_report, plain_text, timestamp
+from app.chat.website import REASONS, Report, ReportDone, context_lines, filter_report, post_text, timestamp
 
 log = logging.getLogger("app.reports")
 
@@ -80,7 +80,7 @@ class Reports:
             channel=channel,
             timestamp=timestamp(post.ts),
             reason=frame.reason,
-            message=f"{plain_text(post.body)}\n\nRecent message context:\n\n{context_lines(context)}",
+            message=f"{post_text(post)}\n\nRecent message context:\n\n{context_lines(context)}",
             comment=comment,
         )
         log.info("%r reports a message of %r (%s): %s", me.name, about, post.id, frame.reason)

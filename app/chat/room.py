@@ -58,7 +58,8 @@ from app.chat.names import look_alike, look_alike_keys
 from app.chat.operations import Operations, channel_changes
 from app.chat.outlet import Delivery, Outlet
 from app.chat.people import People
-from app.chat.ports import EventBus, MessageHistory, MessageStore, Registry, Webhooks
+from app.chat.pictures import KeptNowhere, SharedPictures
+from app.chat.ports import EventBus, MessageHistory, MessageStore, PictureStore, Registry, Webhooks
 from app.chat.posts import DIRECT_RING, LatestVersions
 from app.chat.profiles import ProfileLookups
 from app.chat.protocol import FrameError
@@ -102,6 +103,7 @@ class Room:
         emoji: EmojiTable | None = None,
         saved_dms: MessageHistory | None = None,
         webhooks: Webhooks | None = None,
+        pictures: PictureStore | None = None,
     ) -> None:
         self.settings = settings
         self.bus = bus
@@ -138,8 +140,16 @@ class Room:
             settings, saved_dms, self.render, self.roster, bus.publish, lambda text: self._render_text(text).html
         )
         versions = LatestVersions()
+        self.pictures = SharedPictures(self, KeptNowhere() if pictures is None else pictures)
         self.takebacks = TakeBacks(
-            messages, self.roster, self.render, self.delivery, versions, bus.publish, self.saved_dms.take_back
+            messages,
+            self.roster,
+            self.render,
+            self.delivery,
+            versions,
+            bus.publish,
+            self.saved_dms.take_back,
+            self.pictures.forget,
         )
         self.reactions = Reactions(
             settings.reactions, self.emoji, messages, self.roster, self.render, self.delivery, versions, bus.publish
@@ -498,6 +508,10 @@ class Room:
         outlet.send_html(self.render.thread(other, item, saved=saved))
         if saved is not None:
             self.saved_dms.opened(outlet, other, message_id)
+
+    def deliver_direct(self, outlet: Outlet, other: str, item: str, message_id: str) -> None:
+        """Put a DM into `outlet`'s thread with `other` (chat/pictures.py)."""
+        self._deliver_direct(outlet, other, item, message_id)
 
     def _deliver_direct(self, outlet: Outlet, other: str, item: str, message_id: str) -> None:
         """Put a DM into `outlet`'s thread with `other`, opening the thread if need be."""

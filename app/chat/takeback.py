@@ -1,6 +1,7 @@
 """Take back: a message removed for everyone who has it, across processes.
 
-Anyone may take back their own message; an operator, anyone's (logged, and the message's
+Anyone may take back their own message (a picture too: its renditions are forgotten, so its
+URLs answer 404); an operator, anyone's (logged, and the message's
 place then says "Message taken back by an operator."). Only a message still in its ring can
 be taken back; it leaves the ring too, so the history on entry never shows it again.
 """
@@ -49,8 +50,10 @@ class TakeBacks:
         versions: LatestVersions,
         publish: Callable[[Event], Awaitable[None]],
         erase_saved: Callable[[str], Awaitable[None]] | None = None,
+        forget_picture: Callable[[Post], Awaitable[None]] | None = None,
     ) -> None:
         self.store = store
+        self.forget_picture = forget_picture  # a taken-back picture's renditions (chat/pictures.py)
         self.erase_saved = erase_saved  # a taken-back DM's saved copy (chat/dm_history.py)
         self.roster = roster
         self.render = render
@@ -80,6 +83,8 @@ class TakeBacks:
         await self.publish(MessageRemoved(post.id, post.people, html))
         if post.is_direct and self.erase_saved is not None:
             await self.erase_saved(post.id)
+        if post.picture is not None and self.forget_picture is not None:
+            await self.forget_picture(post)
 
     def apply(self, event: MessageRemoved) -> None:
         self.versions.gone(event.id)

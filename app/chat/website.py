@@ -70,12 +70,19 @@ def plain_text(body: str) -> str:
     return html.unescape(nh3.clean(body, tags=set())).strip()
 
 
+def post_text(post: Post) -> str:
+    """What a moderator reads of a post: its text, or where its picture is (while it is kept)."""
+    if post.picture is not None:
+        return f"(a picture, {post.picture.width} × {post.picture.height}: {post.picture.url})"
+    return plain_text(post.body)
+
+
 def context_lines(posts: list[Post]) -> str:
     """Recent messages, one paragraph each, as the Go BareRTC lays them out."""
     if not posts:
         return "(No recent message history in this channel)"
     return "\n\n".join(
-        f"{datetime.fromtimestamp(post.ts / 1000, UTC):%Y-%m-%d %H:%M:%S} [{post.author.name}] {plain_text(post.body)}"
+        f"{datetime.fromtimestamp(post.ts / 1000, UTC):%Y-%m-%d %H:%M:%S} [{post.author.name}] {post_text(post)}"
         for post in posts
     )
 

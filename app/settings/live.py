@@ -32,6 +32,7 @@ RESTART_ONLY: tuple[KeyPath, ...] = (
     ("Limits", "PingIntervalSeconds"),
     ("Limits", "CoalesceMilliseconds"),
     ("Reactions", "Emoji"),
+    ("Photos", "StoreMegabytes"),
 )
 
 

@@ -56,6 +56,9 @@ class Channel:
     vip: bool = setting(
         "VIP", False, "Only VIP members (JWT claim vip) and operators see this channel; nobody else gets its messages."
     )
+    permit_photos: bool = setting(
+        "PermitPhotos", False, "People may share pictures in this channel (the [Photos] settings apply)."
+    )
 
 
 def at_least_one_channel(channels: tuple[Channel, ...]) -> str | None:
@@ -256,6 +259,47 @@ class Limits:
         "Under load, each client gets at most one frame per this many milliseconds, "
         "carrying everything since the last (0: a frame per update).",
         check=zero_means_off,
+    )
+
+
+@dataclass(frozen=True)
+class PhotoSettings:
+    """Pictures shared in the channels that permit them (`PermitPhotos`) and in DMs."""
+
+    permit_in_dms: bool = setting("PermitInDMs", True, "People may share pictures in direct messages.")
+    max_image_bytes: int = setting(
+        "MaxImageBytes", 8 * 1024 * 1024, "Largest picture file one may upload, in bytes.", check=positive
+    )
+    max_image_pixels: int = setting(
+        "MaxImagePixels",
+        40_000_000,
+        "Most pixels (width times height) of an uploaded picture; more is refused as a decompression "
+        "bomb. Decoding holds about 4 bytes per pixel while it works.",
+        check=positive,
+    )
+    max_frames: int = setting(
+        "MaxFrames", 100, "Most frames of an animated GIF or WebP (kept animated); more is refused.", check=positive
+    )
+    max_image_width: int = setting(
+        "MaxImageWidth", 1280, "Pictures are scaled down to this width (pixels) when opened large.", check=positive
+    )
+    preview_image_width: int = setting(
+        "PreviewImageWidth", 360, "Width (pixels) of a picture's preview in the conversation.", check=positive
+    )
+    keep_minutes: float = setting(
+        "KeepMinutes",
+        60.0,
+        "How long a shared picture can be seen; then it is gone (its message says so).",
+        check=positive,
+    )
+    uploads_per_minute: int = setting(
+        "UploadsPerMinute", 6, "Pictures one person may share per minute (on each process).", check=positive
+    )
+    store_megabytes: int = setting(
+        "StoreMegabytes",
+        256,
+        "Memory (in Redis with several processes) that shared pictures may take in all; the oldest go first.",
+        check=positive,
     )
 
 
@@ -517,7 +561,7 @@ class Settings:
         "PublicChannels",
         (
             Channel("lobby", "Lobby", "fa fa-gavel", DEFAULT_WELCOME, echo_messages_on_join=10),
-            Channel("offtopic", "Off Topic", "", ("Welcome to the Off Topic channel!",)),
+            Channel("offtopic", "Off Topic", "", ("Welcome to the Off Topic channel!",), permit_photos=True),
         ),
         "The public channels; the first one is the default.",
         check=all_of(at_least_one_channel, unique("ID"), default_channel_open_to_all),
@@ -556,6 +600,7 @@ class Settings:
     )
     turn: TURNSettings = table("TURN", TURNSettings, "The STUN and TURN servers browsers use for webcams.")
     reactions: ReactionSettings = table("Reactions", ReactionSettings, "Emoji reactions to messages.")
+    photos: PhotoSettings = table("Photos", PhotoSettings, "Pictures shared in the channels and DMs.")
     limits: Limits = table("Limits", Limits, "What one browser may send, and how long a slow one is waited for.")
     redis: RedisSettings = table("Redis", RedisSettings, "Several processes or hosts joined into one chat.")
     direct_message_history: DirectMessageHistory = table(

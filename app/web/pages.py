@@ -35,7 +35,7 @@ def page(template: str, status: int = 200, **context: object) -> Response:
 
 @blueprint.before_app_request
 async def log_page_view() -> None:  # async: Quart runs a plain def in a thread
-    if request.endpoint and not request.endpoint.endswith("static"):
+    if request.endpoint and not request.endpoint.endswith(("static", "pictures.picture")):
         log.info("%s %s %s", client_ip(request, chat_state().settings), request.method, request.path)
 
 

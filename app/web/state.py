@@ -4,7 +4,7 @@
 reaches it through `chat_state()`, never through string keys of its own. It owns:
 
 - the room and its broker, the DM history's store (when it is on), the one Jinja environment,
-  the pacing clock and the send watchdog;
+  the pacing clock, the send watchdog and the threads that decode uploaded pictures;
 - the background tasks (`BackgroundTasks`): started when serving starts, cancelled and awaited
   when it stops; one that dies early is logged at once with its traceback;
 - the shutdown path, the same for every way the chat is run: when asked to stop (SIGTERM under
@@ -34,6 +34,7 @@ from app.broker import Broker
 from app.chat.close_codes import Close
 from app.chat.room import Room
 from app.history import SqlHistory
+from app.imaging import PictureWork
 from app.settings import Settings
 from app.web.limits import FailureCounts, SocketCounts
 from app.web.send_queue import PacingClock, Watchdog
@@ -121,6 +122,8 @@ class ChatState:
     webhooks: WebhookSender | None = None  # calls to the host website ([[WebhookURLs]])
     sockets: SocketCounts = field(init=False)  # open sockets by address, from the settings' limits
     api_failures: FailureCounts = field(default_factory=FailureCounts)  # wrong APIKeys by address
+    uploads: FailureCounts = field(default_factory=FailureCounts)  # picture uploads by person, this minute
+    picture_work: PictureWork = field(default_factory=PictureWork)  # decoding uploads, off the event loop
 
     def __post_init__(self) -> None:
         self.sockets = SocketCounts(self.settings.limits)
@@ -207,6 +210,7 @@ class ChatState:
         if not self.sockets_closed.is_set():
             await self.close_sockets()
         await self.tasks.stop()
+        self.picture_work.close()
         await self.room.close()
         if self.history is not None:
             await self.history.close()

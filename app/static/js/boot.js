@@ -1,5 +1,5 @@
 // Runs before the page is painted (a classic script in <head>), so a stored theme applies
-// without a flash of the other one. js/prefs.js owns the preferences; this reads four of them.
+// without a flash of the other one. js/prefs.js owns the preferences; this reads five of them.
 (function () {
   var root = document.documentElement;
   var stored = {};
@@ -9,4 +9,5 @@
   root.setAttribute("data-presence", stored.presence === false ? "hide" : "show");
   root.setAttribute("data-message-style", stored.messageStyle === "compact" ? "compact" : "cards");
   root.setAttribute("data-text-size", /^(xs|s|m|l|xl)$/.test(stored.textSize) ? stored.textSize : "m");
+  root.setAttribute("data-pictures", ["collapse", "hide"].indexOf(stored.pictures) >= 0 ? stored.pictures : "show");
 })();

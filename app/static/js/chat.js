@@ -13,6 +13,7 @@
 //   profile.js     profile cards (click a name), with the operator's Kick and Ban dialogs
 //   who-list.js    search and sort the who list
 //   idle.js        Away by myself after a while without input
+//   pictures.js    share a picture (button, drop, paste), open one large, show/collapse/hide
 // The webcams are a module graph of their own, webcam.js (loaded by the page beside this one).
 
 import "./drawers.js";
@@ -29,6 +30,7 @@ import "./emoji-picker.js";
 import "./profile.js";
 import "./who-list.js";
 import "./idle.js";
+import "./pictures.js";
 import { meKey } from "./logs.js";
 import { notify, soundFor } from "./sounds.js";
 

@@ -1,5 +1,5 @@
 // Preferences chosen in the Settings dialog and kept in this browser (localStorage):
-// the theme, the message style and text size, presence lines, Enter to send, the sound of each
+// the theme, the message style and text size, presence lines, how shared pictures show, Enter to send, the sound of each
 // event with the volume and "Mute all sounds", the webcam choices (the webcam bar's `data-pref`
 // controls, the devices, the NSFW warning) and the who list's order. Other tabs follow along.
 
@@ -10,6 +10,7 @@ export const DEFAULTS = Object.freeze({
   presence: true, // show "alice has joined the room" lines
   enterSends: true, // Enter sends, Shift+Enter starts a new line
   whoSort: "name", // the who list's order: "name", "camera", "newest" or "ops"
+  pictures: "show", // shared pictures: "show", "collapse" (a button reveals each) or "hide"
   messageStyle: "cards", // "cards" or "compact"
   textSize: "m", // the messages' text: "xs", "s", "m", "l" or "xl"
   // The sound of each event (a name in sounds.js, or "none"), as the original's `sound:<Event>`.
@@ -34,6 +35,7 @@ const THEMES = new Set(["system", "light", "dark"]);
 const SORTS = new Set(["name", "camera", "newest", "ops"]);
 const STYLES = new Set(["cards", "compact"]);
 const SIZES = new Set(["xs", "s", "m", "l", "xl"]);
+const PICTURES = new Set(["show", "collapse", "hide"]);
 const listeners = new Set();
 let current = load();
 
@@ -49,6 +51,7 @@ function merge(defaults, stored) {
   if ("whoSort" in result && !SORTS.has(result.whoSort)) result.whoSort = "name";
   if ("messageStyle" in result && !STYLES.has(result.messageStyle)) result.messageStyle = "cards";
   if ("textSize" in result && !SIZES.has(result.textSize)) result.textSize = "m";
+  if ("pictures" in result && !PICTURES.has(result.pictures)) result.pictures = "show";
   return result;
 }
 
@@ -92,8 +95,8 @@ export function onChange(listener) {
   listeners.add(listener);
 }
 
-// The page-wide effects: theme, presence lines, message style and text size are attributes
-// on <html> that CSS reads (js/boot.js sets them first, before the page is painted).
+// The page-wide effects: theme, presence lines, message style, text size and pictures are
+// attributes on <html> that CSS reads (js/boot.js sets them first, before the page is painted).
 export function apply() {
   const root = document.documentElement;
   if (current.theme === "system") root.removeAttribute("data-theme");
@@ -101,6 +104,7 @@ export function apply() {
   root.setAttribute("data-presence", current.presence ? "show" : "hide");
   root.setAttribute("data-message-style", current.messageStyle);
   root.setAttribute("data-text-size", current.textSize);
+  root.setAttribute("data-pictures", current.pictures);
 }
 
 function changed() {
