@@ -8,7 +8,8 @@ fetches the preview over HTTP once, as its browser would (50 at a time, each on 
 its own from the crowd's own addresses).
 
 Reported: the upload's HTTP time (decoding included), the socket bytes each recipient got for
-the picture (as they came off the wire, and the fragment itself), upload-to-message latency over
+the picture (as they came off the wire, and the fragment itself; and, to compare, what one short
+text message costs them afterwards), upload-to-message latency over
 every recipient (from the moment the upload starts), the time until the last recipient has the
 preview, and the sizes of the two renditions.
 """
@@ -28,6 +29,7 @@ from bench.client import http_request, source_address
 from bench.crowd import Crowd, Options, Progress, run_tag, wait_for_empty_room, wait_until
 from bench.metrics import Meter
 from bench.scenarios import PhaseCPU, Result, _rss_connected, latency_summary
+from bench.tally import message_text
 
 TARGET_BYTES = 3 * 1024 * 1024
 CHANNEL = "offtopic"
@@ -96,6 +98,7 @@ async def pictures(options: Options, meter: Meter) -> Result:
             fragment_per_recipient = (totals.bytes - bytes_before) / n
             fetched, preview_bytes, large_bytes = await _fetch_previews(options, previews[0].decode(), n)
             cpu = phase.stop()
+        text_bytes = await _text_message_bytes(crowd, options)
         return {
             "entry_s": entry["complete_s"],
             "upload_bytes": len(photo),
@@ -104,6 +107,7 @@ async def pictures(options: Options, meter: Meter) -> Result:
             "expected": n,
             "socket_bytes_per_recipient": round(wire_per_recipient),
             "fragment_bytes_per_recipient": round(fragment_per_recipient),
+            "text_message_bytes_per_recipient": text_bytes,
             **{f"message_{key}": value for key, value in latency_summary([t - started for t in arrivals]).items()},
             "all_previews_fetched_ms": round((fetched - started) / 1e6, 1),
             "preview_bytes": preview_bytes,
@@ -114,6 +118,17 @@ async def pictures(options: Options, meter: Meter) -> Result:
     finally:
         crowd.leave()
         await wait_for_empty_room(options.target)
+
+
+async def _text_message_bytes(crowd: Crowd, options: Options) -> int:
+    """For comparison: the socket bytes each recipient gets for one short text message there."""
+    totals = crowd.totals
+    run = run_tag()
+    totals.new_run(run)
+    before = totals.wire_bytes
+    crowd.sockets[0].say(message_text(run, 0, 0, time.monotonic_ns()), channel=CHANNEL)
+    await wait_until(lambda: totals.delivered >= len(crowd.sockets), options.timeout)
+    return round((totals.wire_bytes - before) / len(crowd.sockets))
 
 
 async def _fetch_previews(options: Options, preview: str, n: int) -> tuple[int, int, int]:

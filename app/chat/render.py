@@ -302,7 +302,14 @@ class Renderer:
         target of a frame before it swaps any, so a log and a message appended to it cannot
         arrive as two fragments of one frame. A thread whose messages are saved (`saved`)
         starts with the disclaimer and the place for earlier messages (see history_page)."""
-        return self._render("thread", other=other, key=dom_key(other), first_item=Markup(first_item), saved=saved)
+        return self._render(
+            "thread",
+            other=other,
+            key=dom_key(other),
+            first_item=Markup(first_item),
+            saved=saved,
+            photos=self.settings.photos.permit_in_dms,
+        )
 
     def thread_log(self, other: str) -> str:
         return f"log-dm-{dom_key(other)}"

@@ -17,6 +17,7 @@ from bench.client import Target
 from bench.crowd import Options
 from bench.dms import BENCH_JWT_SECRET, dm
 from bench.metrics import Meter, find_pid
+from bench.pictures import pictures
 from bench.report import median_row, table
 from bench.scenarios import burst, slow, steady, storm
 from bench.serve import BENCH_LIMITS
@@ -85,6 +86,14 @@ async def test_slow_reader_is_cut_off_and_nobody_else_waits(bench_server: Server
     assert result["slow_disconnected"] is True
     assert result["slow_close_code"] == 1013  # "fell behind": the browser reconnects
     assert isinstance(result["newcomer_entry_s"], float)
+
+
+async def test_pictures_reaches_everyone_for_a_few_hundred_bytes_each(bench_server: Server) -> None:
+    result = await pictures(options(bench_server), meter(bench_server))
+    assert result["delivered"] == result["expected"] == N
+    assert isinstance(result["upload_bytes"], int) and result["upload_bytes"] >= 3 * 1024 * 1024
+    assert isinstance(result["socket_bytes_per_recipient"], int) and result["socket_bytes_per_recipient"] < 4000
+    assert isinstance(result["preview_bytes"], int) and 0 < result["preview_bytes"] < result["upload_bytes"]
 
 
 def test_report_takes_the_median_of_runs() -> None:
