@@ -14,8 +14,12 @@ own check set to the same limit), more than `MaxFrames` frames.
 What comes out:
 - one frame, opaque: JPEG (quality 85), the smallest for photographs;
 - one frame with transparency: PNG;
-- animated (GIF or WebP of several frames): kept animated, as an animated WebP, every frame
-  scaled, with the frames' durations and the loop count; Chromium, Firefox and Safari show it.
+- animated (GIF, WebP or APNG of several frames): kept animated, as an animated WebP, every
+  frame scaled, with the frames' durations and the loop count; Chromium, Firefox and Safari
+  show it. (A camera's MPO, a JPEG with a second image appended, is a still: its first.)
+
+Decoding runs in `PictureWork`'s threads: at most two, and at most `QUEUE` uploads decoding or
+waiting in a process; one more is refused (`Busy`) rather than queued.
 """
 
 from __future__ import annotations
@@ -92,12 +96,13 @@ def _clean(image: Image.Image, limits: Limits) -> Cleaned:
     width, height = image.size
     if width * height > limits.max_pixels:
         raise PictureRefused(_too_many_pixels(limits))
-    frames = getattr(image, "n_frames", 1)
+    # An MPO (a camera's JPEG with a second image, a depth map or a preview, appended) is a still.
+    frames = 1 if image.format == "MPO" else getattr(image, "n_frames", 1)
     if frames > limits.max_frames:
         raise PictureRefused(f"That animation has {frames} frames; the chat takes at most {limits.max_frames}.")
     if frames > 1:
         return _animated(image, frames, limits)
-    if image.format == "JPEG":  # let the decoder scale down by 1/2, 1/4 or 1/8 as it reads (still at
+    if image.format in ("JPEG", "MPO"):  # let the decoder scale down by 1/2, 1/4 or 1/8 as it reads (still at
         image.draft("RGB", (limits.max_width, limits.max_width))  # least max_width either way up)
     upright = _srgb(ImageOps.exif_transpose(image))
     large = _fit(upright, limits.max_width)
@@ -179,7 +184,7 @@ def _encode_animation(frames: list[Image.Image], durations: list[int], loop: int
 
 
 class Busy(Exception):
-    pass
+    """Every place in the decoding queue is taken."""
 
 
 class PictureWork:

@@ -244,6 +244,22 @@ async def test_too_many_uploads_a_minute_are_refused(tmp_path: Path) -> None:
         await told(alice, "You can share 2 pictures a minute")
 
 
+async def test_a_picture_in_a_dm_reaches_its_two_people_only(tmp_path: Path) -> None:
+    with running_server(tmp_path) as server:  # [Photos] PermitInDMs is on by default
+        alice = await ChatClient.join(server.url, "alice")
+        bob = await ChatClient.join(server.url, "bob")
+        carol = await ChatClient.join(server.url, "carol")
+        answer = await asyncio.to_thread(upload, server, alice, webp(), "@bob")
+        assert answer.status_code == 201, answer.text
+        preview = answer.json()["preview"]
+        for person in (alice, bob):
+            await shown(person, lambda t: 'id="log-dm-' in t and preview in t)
+        await carol.quiet(0.5)
+        assert preview not in carol.text()
+        refused = await asyncio.to_thread(upload, server, alice, webp(), "@nobody")
+        assert refused.status_code == 403 and "nobody is not in the room" in refused.text
+
+
 async def test_an_expired_picture_answers_404_and_its_message_says_it_is_gone(tmp_path: Path) -> None:
     with running_server(tmp_path, Photos={"KeepMinutes": 0.02}, PublicChannels=CHANNELS) as server:
         alice = await ChatClient.join(server.url, "alice")
