@@ -8,8 +8,9 @@ XMP, no comments, no ICC profile (the pixels are converted to sRGB first, so col
 
 Accepted: JPEG, PNG, GIF and WebP (Pillow told to try only those). Refused, each in words the
 sender reads (`PictureRefused`): not one of them, a broken file, more than `MaxImagePixels`
-pixels (a decompression bomb: checked from the header before anything is decoded, and Pillow's
-own check set to the same limit), more than `MaxFrames` frames.
+pixels (a decompression bomb: checked from the header before anything is decoded; Pillow's own
+check, at its default `Image.MAX_IMAGE_PIXELS`, stays as a second line, its warning made an
+error), more than `MaxFrames` frames. Pillow's global is left alone: the limit is ours, per call.
 
 What comes out:
 - one frame, opaque: JPEG (quality 85), the smallest for photographs;
@@ -73,7 +74,6 @@ class Cleaned:
 
 def clean_picture(data: bytes, limits: Limits) -> Cleaned:
     """The two renditions of an uploaded file, or `PictureRefused`."""
-    Image.MAX_IMAGE_PIXELS = limits.max_pixels
     try:
         with Image.open(io.BytesIO(data), formats=FORMATS) as image:
             return _clean(image, limits)
@@ -102,8 +102,9 @@ def _clean(image: Image.Image, limits: Limits) -> Cleaned:
         raise PictureRefused(f"That animation has {frames} frames; the chat takes at most {limits.max_frames}.")
     if frames > 1:
         return _animated(image, frames, limits)
-    if image.format in ("JPEG", "MPO"):  # let the decoder scale down by 1/2, 1/4 or 1/8 as it reads (still at
-        image.draft("RGB", (limits.max_width, limits.max_width))  # least max_width either way up)
+    if image.format in ("JPEG", "MPO"):  # let the decoder scale down by 1/2, 1/4 or 1/8 as it reads,
+        sideways = image.getexif().get(0x0112, 1) in (5, 6, 7, 8)  # as long as, upright, it stays
+        image.draft("RGB", (1, limits.max_width) if sideways else (limits.max_width, 1))  # MaxImageWidth wide
     upright = _srgb(ImageOps.exif_transpose(image))
     large = _fit(upright, limits.max_width)
     preview = _fit(large, limits.preview_width)
