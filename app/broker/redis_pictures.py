@@ -5,7 +5,8 @@ Keys, all starting with the prefix P:
 - `P:pic:<key>` — string with an expiry (`[Photos] KeepMinutes`): the content type, a newline,
   then the bytes the server encoded.
 - `P:pictures` — sorted set: key -> the epoch milliseconds it expires at (oldest first).
-- `P:pictures:sizes` — hash: key -> its bytes; `P:pictures:used` — their sum.
+- `P:pictures:sizes` — hash: key -> its bytes as stored (type line included); `P:pictures:used` —
+  their sum.
 
 `PUT` drops the expired entries, then the oldest until the new one fits in the bound
 (`[Photos] StoreMegabytes`), and stores it, in one script. Bytes travel as they are: this module

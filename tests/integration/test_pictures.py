@@ -8,6 +8,7 @@ import html
 import io
 import re
 import struct
+import uuid
 import zlib
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -16,6 +17,7 @@ import httpx
 import pytest
 from PIL import Image, ImageCms
 
+from app.broker.redis_pictures import RedisPictures
 from tests.conftest import redis_settings
 from tests.support import ChatClient, RedisServer, Server, running_server, write_settings
 
@@ -300,3 +302,23 @@ async def test_a_picture_uploaded_on_one_process_is_served_by_the_other(
     finally:
         one.stop()
         two.stop()
+
+
+@pytest.mark.redis
+async def test_the_redis_store_holds_its_bound_the_oldest_going_first(shared_redis: RedisServer) -> None:
+    # Each entry takes its content type, a newline and its bytes: 16, 16 and 13 bytes here.
+    store = RedisPictures(shared_redis.url, f"test-{uuid.uuid4().hex[:10]}", capacity=40)
+    try:
+        await store.put("a", "image/jpeg", b"12345", 60)
+        await store.put("b", "image/jpeg", b"\x00\xff\n34", 60)  # bytes stay bytes, newline and all
+        await store.put("c", "image/png", b"123", 60)  # 45 bytes in all: "a" goes
+        assert await store.get("a") is None
+        found = await store.get("b")
+        assert found is not None and found[:2] == ("image/jpeg", b"\x00\xff\n34") and 59 < found[2] <= 60
+        await store.remove("b")
+        assert await store.get("b") is None and await store.get("c") is not None
+        await store.put("d", "image/png", b"x", 0.05)
+        await asyncio.sleep(0.2)
+        assert await store.get("d") is None
+    finally:
+        await store.close()
