@@ -19,6 +19,8 @@ Keys, all starting with the configured prefix P:
 - `P:session:<sid>` — a string with an expiry: what one sign-in keeps across reconnects
   (its mutes, blocks and status: `SessionState` as JSON).
 - `P:siteblocks` — hash: casefolded member name -> the host site's blocklist for them (JSON).
+- `P:pic:<key>`, `P:pictures`, `P:pictures:sizes`, `P:pictures:used` — shared pictures and
+  their bound (`redis_pictures.py`).
 
 A name belongs to whoever holds it only while their process's `alive` key exists: `claim` takes
 a name from a dead process at once, and `sweep` (run by every process each heartbeat) removes
