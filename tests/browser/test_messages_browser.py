@@ -96,8 +96,8 @@ def test_typing_a_mention_by_keys_and_touch_and_an_emoji(
     box.press("Enter")
     mention = message(bob, "over to").locator(".mention")
     expect(mention).to_have_text("@bob")
-    expect(mention).to_have_css("color", "rgb(255, 255, 255)")  # highlighted: it is him
-    expect(message(alice, "over to").locator(".mention")).not_to_have_css("color", "rgb(255, 255, 255)")
+    expect(mention).to_have_css("color", "rgb(17, 17, 17)")  # highlighted (dark on the accent): it is him
+    expect(message(alice, "over to").locator(".mention")).not_to_have_css("color", "rgb(17, 17, 17)")
 
     # A mention in a channel bob is not looking at makes its badge urgent.
     alice.get_by_role("button", name="Off Topic").click()

@@ -20,7 +20,12 @@ def row(name: str) -> str:
 
 
 def chat_line(text: str, channel: str = "lobby") -> re.Pattern[str]:
-    return re.compile(rf'beforeend:#log-{channel}"><article[^>]*class="msg is-chat".*{re.escape(text)}', re.S)
+    # the text inside one article of this fragment (not of a later fragment for another log)
+    return re.compile(
+        rf'beforeend:#log-{channel}">(?:(?!hx-swap-oob).)*?'
+        rf'<article[^>]*class="msg is-chat"(?:(?!</article>).)*{re.escape(text)}',
+        re.S,
+    )
 
 
 async def test_messages_in_two_channels_reach_everyone_in_the_right_log(server: Server) -> None:
