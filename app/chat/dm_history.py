@@ -183,7 +183,7 @@ class DirectHistory:
             outlet.send_html(self.render.history_page(other, saved))
         elif page.messages or present is not None:
             outlet.threads.add(other)
-            outlet.send_html(self.render.thread(other, saved=saved))
+            outlet.send_html(self.render.thread(other, saved=saved, partner=present))
         else:
             raise FrameError(f"You have no saved conversation with {other[:40]}.")
 

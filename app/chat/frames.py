@@ -58,9 +58,11 @@ class ShowTyping(Frame, frozen=True, tag="typing"):
 
 
 class OpenThread(Frame, frozen=True, tag="thread"):
-    """Open (or show) the DM thread with `username`."""
+    """Open (or show) the DM thread with `username`; `resume`: a page that reconnected still
+    shows that thread (it carries on there; nothing is refused out loud)."""
 
     username: str
+    resume: bool = False
 
 
 Flag = bool | str  # the webcam module sends a boolean; a form checkbox sends "on"

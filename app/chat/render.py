@@ -29,7 +29,7 @@ from app.chat.model import Member, Ref, dom_key
 from app.chat.posts import Author, Picture, Post, Reaction
 from app.chat.stored import PartnerPage, PartnerSort
 from app.chat.website import ProfileField
-from app.settings import Channel, ChatStatus, Settings
+from app.settings import ONLINE, Channel, ChatStatus, Settings
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 SERVER_NAME = "ChatServer"
@@ -267,6 +267,8 @@ class Renderer:
         return self._render("connection_state", state="closed", reason=reason, way_back=way_back, oob=True)
 
     def notice(self, text: str, level: str = "error") -> str:
+        """A notice at the top of the page's notices: "error" stays until dismissed, "info" goes
+        by itself after a few seconds (templates/fragments/_notice_item.html)."""
         return self._render("notice", text=text, level=level)
 
     # --- people --------------------------------------------------------------------
@@ -295,13 +297,17 @@ class Renderer:
         """A channel's recent messages for someone entering the chat."""
         return self.append(target_log, "".join(self.post(post, echo=True) for post in posts))
 
-    def thread(self, other: str, first_item: str = "", *, saved: SavedThread | None = None) -> str:
-        """A new DM thread with `other`: its tab and its log, holding `first_item` if given.
+    def thread(
+        self, other: str, first_item: str = "", *, saved: SavedThread | None = None, partner: Member | None = None
+    ) -> str:
+        """A new DM thread with `other` (`partner`, when present): its tab, its header and its
+        log, holding `first_item` if given.
 
         The first message must travel inside the new log: htmx resolves every out-of-band
         target of a frame before it swaps any, so a log and a message appended to it cannot
         arrive as two fragments of one frame. A thread whose messages are saved (`saved`)
         starts with the disclaimer and the place for earlier messages (see history_page)."""
+        head = Markup(self._conversation_head(other, partner, oob=False))
         return self._render(
             "thread",
             other=other,
@@ -309,6 +315,26 @@ class Renderer:
             first_item=Markup(first_item),
             saved=saved,
             photos=self.settings.photos.permit_in_dms,
+            head=head,
+        )
+
+    def thread_head(self, other: str, partner: Member | None) -> str:
+        """What the header of a DM thread with `other` says now: `partner`'s avatar, name and
+        status, or (None) that they left the chat; it replaces what the header shows."""
+        return self._conversation_head(other, partner, oob=True)
+
+    def _conversation_head(self, other: str, partner: Member | None, *, oob: bool) -> str:
+        status = self.statuses.get(partner.shown_status, ONLINE) if partner is not None else ONLINE
+        return self._render(
+            "conversation_head",
+            log=self.thread_log(other),
+            other=other,
+            partner=partner,
+            status=status,
+            gone=partner is None,
+            channel=None,
+            hidden=True,
+            oob=oob,
         )
 
     def thread_log(self, other: str) -> str:

@@ -80,6 +80,7 @@ from app.settings.live import ReloadPlan
 
 log = logging.getLogger("app.room")
 # Said to a sender while the processes cannot reach each other (Redis away); not queued for later.
+MAX_RESUMED_THREADS = 100  # threads a reconnected page may bring back (it asks for each it shows)
 CUT_OFF = "The chat servers have lost touch with each other for a moment (they reconnect by themselves)."
 
 F = TypeVar("F", bound=Frame)
@@ -123,10 +124,12 @@ class Room:
         self.connections: dict[str, Outlet] = {}  # every local connection, by connection id
         self._echo: dict[str, list[str]] = {}  # connection id -> recent messages, until it is in
         self._parting: dict[str, str] = {}  # connection id -> "kicked"/"banned", until it has left
-        # A site member who left: the local connections whose thread with them stays on screen,
-        # to carry on if they come back, or to be closed if a guest takes the name (until then,
-        # or until those connections go).
+        # Someone who left: the local connections whose thread with them stays on screen ("bob
+        # has left the chat"), to carry on if they come back, or to be closed if someone else
+        # takes the name (until then, or until those connections go); and who they were, to
+        # tell: (signed in, sid), or None for a thread a page brought back after a reconnect.
         self._departed: dict[str, set[str]] = {}
+        self._departed_as: dict[str, tuple[bool, str] | None] = {}
         self.signals = SignalRelay(
             self.roster,
             bus.publish,
@@ -353,6 +356,7 @@ class Room:
             self._departed[other].discard(outlet.conn_id)
             if not self._departed[other]:
                 del self._departed[other]
+                self._departed_as.pop(other, None)
         how = self._parting.pop(outlet.conn_id, "exited")
         if await self.registry.release(name, outlet.conn_id):
             await self.bus.publish(Left(name, outlet.conn_id, how))
@@ -489,6 +493,9 @@ class Room:
 
     async def _on_thread(self, outlet: Outlet, frame: OpenThread) -> None:
         other = frame.username
+        if frame.resume:
+            self._resume_thread(outlet, other)
+            return
         if other == outlet.identity.name:
             raise FrameError("That is you: direct messages go to other people.")
         me = self.roster.get(outlet.identity.name)
@@ -496,6 +503,21 @@ class Room:
             raise FrameError("You are not in the room any more.")
         self.people.check_write(me, other, sending=False)
         self._ensure_thread(outlet, other)
+
+    def _resume_thread(self, outlet: Outlet, other: str) -> None:
+        """A page that reconnected (after a server restart, say) still shows its thread with
+        `other`: it carries on there, and its header says how `other` is now. Quietly: the page
+        asks for every thread it has, whoever is still here."""
+        name = outlet.identity.name
+        if other == name or other in outlet.threads or len(outlet.threads) >= MAX_RESUMED_THREADS:
+            return
+        outlet.threads.add(other)
+        partner = self.roster.get(other)
+        if partner is None or self.who.relations.hides(name, other):
+            self._departed.setdefault(other, set()).add(outlet.conn_id)
+            self._departed_as.setdefault(other, None)
+            partner = None
+        outlet.send_html(self.render.thread_head(other, partner))
 
     def _ensure_thread(self, outlet: Outlet, other: str) -> None:
         if other not in outlet.threads:
@@ -505,7 +527,7 @@ class Room:
         """A new thread on `outlet`; a saved one reads its recent messages in the background."""
         outlet.threads.add(other)
         saved = self.saved_dms.top(self.roster.get(outlet.identity.name), other)
-        outlet.send_html(self.render.thread(other, item, saved=saved))
+        outlet.send_html(self.render.thread(other, item, saved=saved, partner=self.roster.get(other)))
         if saved is not None:
             self.saved_dms.opened(outlet, other, message_id)
 
@@ -658,6 +680,12 @@ class Room:
             send_separations(change, self.outlets, self.who, self.render)
         if affects_watching(before, member):
             self.signals.recheck(member.name)
+        if (before.shown_status, before.img, before.display_name) != (
+            member.shown_status,
+            member.img,
+            member.display_name,
+        ):
+            self._send_thread_heads(member.name, member)
         outlet = self.outlets.get(member.name)
         if outlet is None:
             return
@@ -682,25 +710,47 @@ class Room:
         presence = self.render.presence(self.settings.default_channel, name, joined=False, how=how)
         self.who.send_left(name, self.outlets, presence, never_saw)
         self.conversations.forget(name, present=self.roster, guest=not member.signed_in)
-        closed = self.render.thread_close(name)
-        gone = self.render.server_line(self.render.thread_log(name), f"{name} has left the room.")
+        # The thread stays on screen (and in `threads`), readable, its message box disabled,
+        # in case they come back; it closes if someone else takes the name.
+        gone = self.render.server_line(self.render.thread_log(name), f"{name} has left the chat.")
+        gone += self.render.thread_head(name, None)
         for outlet in self.outlets.values():
             if name in outlet.threads:
-                if member.signed_in:  # the thread stays on screen (and in `threads`), in case they come back
-                    outlet.send_html(gone)
-                    self._departed.setdefault(name, set()).add(outlet.conn_id)
-                else:
-                    outlet.threads.discard(name)
-                    outlet.send_html(closed)
+                outlet.send_html(gone)
+                self._departed.setdefault(name, set()).add(outlet.conn_id)
+                self._departed_as[name] = (member.signed_in, member.sid)
 
     def _reopen_departed_threads(self, member: Member) -> None:
-        """Someone arrived under the name of a site member who left: the same member carries on
-        in the thread still on screen; anyone else (a guest) does not inherit it: it closes."""
-        for conn in self._departed.pop(member.name, set()):
+        """Someone arrived under the name of a person who left: the same person (the same site
+        member, the same guest's session) carries on in the thread still on screen, whose box
+        is enabled again; anyone else does not inherit it: it closes, and the page says why."""
+        conns = self._departed.pop(member.name, set())
+        was = self._departed_as.pop(member.name, None)
+        same = was is None or (was[0] and member.signed_in) or (not was[0] and was[1] == member.sid)
+        back = self.render.thread_head(member.name, member)
+        if was is not None:
+            back = self.render.server_line(self.render.thread_log(member.name), f"{member.name} is back.") + back
+        closed = self.render.thread_close(member.name) + self.render.notice(
+            f"Your conversation with {member.name} was closed: they left, and someone else now has the name.",
+            "info",
+        )
+        for conn in conns:
             outlet = self.connections.get(conn)
-            if outlet is not None and not member.signed_in and member.name in outlet.threads:
+            if outlet is None or member.name not in outlet.threads:
+                continue
+            if same:
+                outlet.send_html(back)
+            else:
                 outlet.threads.discard(member.name)
-                outlet.send_html(self.render.thread_close(member.name))
+                outlet.send_html(closed)
+
+    def _send_thread_heads(self, name: str, member: Member) -> None:
+        """`member`'s status, avatar or name changed: the headers of the threads with them."""
+        head = ""
+        for outlet in self.outlets.values():
+            if name in outlet.threads and outlet.identity.name != name:
+                head = head or self.render.thread_head(name, member)
+                outlet.send_html(head)
 
     # --- the roster mirror (its order, rows and relations: chat/who.py) ------------
 
@@ -746,6 +796,7 @@ class Room:
             "look-alike keys": len(self._alike),
             "addresses": len(self._by_address),
             "departed threads": len(self._departed),
+            "departed people": len(self._departed_as),
             "history pending": len(self._echo),
             "parting": len(self._parting),
             "profile lookups": self.profiles.table_size(),

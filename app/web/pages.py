@@ -105,7 +105,8 @@ async def index() -> ResponseReturnValue:
             if settings.jwt.landing_page_url:  # the way in is the website's
                 return redirect(settings.jwt.landing_page_url, 302)
             return _members_only_page()
-        return page("signin.html", error=None, username="")
+        again = session.pop("sign_in_again", None)  # "Choose another name" after a rename
+        return page("signin.html", error=None, username=again or "", again=again is not None)
     room = chat_state().room
     me = await room.viewer(identity)
     rows, (count, cameras) = room.who.page_view(me)
@@ -117,7 +118,7 @@ async def index() -> ResponseReturnValue:
         cameras=cameras,
         rows=Markup("".join(rows)),
         channels=room.channels_for(me),
-        flashes=get_flashed_messages(),
+        flashes=get_flashed_messages(with_categories=True),
         history_on=settings.direct_message_history.enabled and identity.signed_in,
         report_reasons=REASONS if room.reports.enabled else (),
     )
@@ -186,7 +187,7 @@ async def login() -> ResponseReturnValue:
         return page("signin.html", 403, error=banned, username=wanted[:64])
     unique = state.room.unique_name(name)
     if unique != name:
-        await flash(f"The name {name} is in use, so you are {unique}.")
+        await flash(f"{name} is taken; you are {unique}.", "renamed")
     session["identity"] = guest_identity(unique).to_session()
     session.permanent = True
     return redirect(url_for("pages.index"))
@@ -199,6 +200,9 @@ async def logout() -> ResponseReturnValue:
     identity = session_identity(session.pop("identity", None), chat_state().settings)
     if identity is not None:
         await chat_state().room.sign_out(identity)
+    again = (await request.form).get("again")
+    if again is not None:  # "Choose another name": back to the form, the name given in it
+        session["sign_in_again"] = again[:64]
     return redirect(url_for("pages.index"))
 
 

@@ -232,7 +232,7 @@ def test_mutual_cameras_invitations_and_cut(new_user: UserFactory, jwt_server: S
     # bob is not on camera: refused, with the reason, and the button says so.
     who(bob).get_by_role("button", name="Watch alice").click()
     expect(
-        bob.get_by_role("alert").filter(has_text="shows their camera only to people who are on camera too")
+        bob.get_by_role("status").filter(has_text="shows their camera only to people who are on camera too")
     ).to_be_visible()
     expect(panel(bob, "alice")).to_have_count(0)
     unavailable = who(bob).get_by_role("button", name="alice's camera is not available to you")
@@ -246,7 +246,7 @@ def test_mutual_cameras_invitations_and_cut(new_user: UserFactory, jwt_server: S
     who(bob).get_by_role("button", name="Watch alice").click()
     expect_playing(bob, "alice")
     who(carol).get_by_role("button", name="Watch alice").click()
-    expect(carol.get_by_role("alert").filter(has_text="shows their camera only to people")).to_be_visible()
+    expect(carol.get_by_role("status").filter(has_text="shows their camera only to people")).to_be_visible()
 
     # carol starts her camera: now she may watch, and alice's page opens carol's in return.
     start_webcam(carol)

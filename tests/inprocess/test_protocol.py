@@ -28,7 +28,7 @@ async def test_every_bad_frame_gets_its_error_and_everyone_carries_on(chat: InPr
     for raw, message in cases:
         await alice.send_raw(raw)
         notice = await alice.wait_for(re.compile(re.escape(str(escape(message)))).search)
-        assert 'role="alert"' in notice
+        assert 'data-level="error"' in notice
     await alice.say("still here")
     await bob.wait_for(chat_line("still here").search)
     assert "not JSON" not in bob.text() and "Unknown action" not in bob.text()

@@ -49,7 +49,7 @@ async def next_signal(client: Received, kind: str) -> dict[str, Any]:
 
 async def error_for(client: Received, message: str) -> None:
     notice = await client.wait_for(re.compile(re.escape(str(escape(message)))).search)
-    assert 'role="alert"' in notice
+    assert 'data-level="error"' in notice
 
 
 async def told(client: Received, text: str) -> None:

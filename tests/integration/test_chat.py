@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import html
 import os
 import re
 import socket
@@ -76,23 +77,66 @@ async def test_a_dm_to_someone_who_left_says_so(server: Server) -> None:
     await bob.wait_for(lambda t: f'{row("alice")} hx-swap-oob="delete"' in t)
     await bob.say("are you there?", channel="@alice")
     notice = await bob.wait_for(lambda t: "not in the room" in t)
-    assert 'role="alert"' in notice and "your message was not sent" in notice
+    assert 'data-level="error"' in notice and "your message was not sent" in notice
     await bob.leave()
 
 
-async def test_guest_threads_close_when_the_guest_leaves(server: Server) -> None:
+async def test_a_guests_thread_stays_readable_and_closes_only_for_someone_else(server: Server) -> None:
     alice, bob = [await ChatClient.join(server.url, n) for n in ("alice", "bob")]
     await alice.say("hi", channel="@bob")
     await bob.wait_for(lambda t: "hi" in t and "log-dm-" in t)
     await bob.leave()
-    closed = await alice.wait_for(lambda t: f'id="log-dm-{dom_key("bob")}" hx-swap-oob="delete"' in t)
+    # The thread stays on alice's page: a line says bob left, and its header disables the box.
+    gone = await alice.wait_for(lambda t: "bob has left the chat." in t)
+    assert f'hx-swap-oob="innerHTML:#head-log-dm-{dom_key("bob")}"' in gone and "data-gone" in gone
+    assert f'id="log-dm-{dom_key("bob")}" hx-swap-oob="delete"' not in alice.text()
+    # The same guest (the same session) comes back: the thread carries on.
+    since = len(alice.frames)
+    same = ChatClient(server.url, bob.cookie, "bob")
+    await same.connect()
+    back = await alice.wait_for(lambda t: "bob is back." in t, since=since)
+    assert "data-gone" not in back
+    await same.leave()
+    await alice.wait_for(lambda t: "bob has left the chat." in t, since=since)
+    # Another guest takes the name: the old thread closes, and says why.
+    since = len(alice.frames)
+    newbob = await ChatClient.join(server.url, "bob")
+    closed = await alice.wait_for(lambda t: f'id="log-dm-{dom_key("bob")}" hx-swap-oob="delete"' in t, since=since)
     assert f'id="dm-tab-{dom_key("bob")}" hx-swap-oob="delete"' in closed
-    newbob = await ChatClient.join(server.url, "bob")  # a new guest takes the name
+    assert "someone else now has the name" in html.unescape(alice.text())
     await alice.say("who is this?", channel="@bob")
     got = await newbob.wait_for(lambda t: "who is this?" in t)
     assert f'id="log-dm-{dom_key("alice")}"' in got  # a fresh thread, not the old one
+    fresh = await alice.wait_for(lambda t: "who is this?" in t, since=since)
+    assert "beforeend:#dm-list" in fresh
     await alice.leave()
     await newbob.leave()
+
+
+async def test_a_page_that_reconnects_carries_on_in_its_threads(server: Server) -> None:
+    alice, bob = [await ChatClient.join(server.url, n) for n in ("alice", "bob")]
+    await alice.say("hi", channel="@bob")
+    await bob.wait_for(lambda t: "hi" in t and "log-dm-" in t)
+    # alice's page reconnects (as after a restart) and says which threads it still shows.
+    await alice.leave()
+    alice = ChatClient(server.url, alice.cookie, "alice")
+    await alice.connect()
+    await alice.wait_for(lambda t: 'id="who-list"' in t)
+    for name in ("bob", "nobody", "alice"):
+        await alice.send(action="thread", username=name, resume=True)
+    await alice.wait_for(lambda t: f"#head-log-dm-{dom_key('nobody')}" in t)
+    heads = dict(re.findall(r'innerHTML:#head-log-dm-([^"]+)">(.*?)</div>', alice.text(), re.S))
+    assert set(heads) == {dom_key("bob"), dom_key("nobody")}  # nothing for oneself
+    assert "data-gone" not in heads[dom_key("bob")] and "Online" in heads[dom_key("bob")]
+    assert "nobody has left the chat" in heads[dom_key("nobody")]
+    # bob writes: it goes into the thread alice's page has, not a second one.
+    since = len(alice.frames)
+    await bob.say("still there?", channel="@alice")
+    got = await alice.wait_for(lambda t: "still there?" in t, since=since)
+    assert f"beforeend:#log-dm-{dom_key('bob')}" in got and "dm-list" not in got
+    assert "notices" not in alice.text()  # asked quietly: nothing refused out loud
+    await alice.leave()
+    await bob.leave()
 
 
 async def test_joins_and_leaves_change_every_who_list_by_one_row(server: Server) -> None:
@@ -131,7 +175,14 @@ async def test_a_taken_name_is_made_unique_and_the_user_is_told(server: Server) 
         browser.post("/login", data={"username": "alice"})
         page = browser.get("/").text
     assert 'data-me="alice2"' in page
-    assert "The name alice is in use, so you are alice2." in page
+    assert "alice is taken; you are alice2." in page
+    assert "Choose another name" in page
+    # "Choose another name" signs alice2 out and brings back the form, with the name in it.
+    with httpx.Client(base_url=server.url, follow_redirects=True) as browser:
+        browser.post("/login", data={"username": "alice"})
+        form = browser.post("/logout", data={"again": "alice2"}, headers={"Origin": server.url}).text
+        assert 'value="alice2"' in form and "choose another name" in form
+        assert 'data-me="' not in browser.get("/").text  # signed out
     await alice.leave()
 
 

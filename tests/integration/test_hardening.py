@@ -82,7 +82,7 @@ async def test_a_look_alike_of_a_name_present_gets_another_name(server: Server) 
     first = await ChatClient.join(server.url, "paula")
     second = await ChatClient.join(server.url, "pаula")  # Cyrillic а
     assert second.name == "pаula2"
-    await second.wait_for(lambda t: "is in use, so you are" in html.unescape(t) or row("pаula2") in t)
+    await second.wait_for(lambda t: "is taken; you are" in html.unescape(t) or row("pаula2") in t)
     for client in (first, second):
         await client.leave()
 
@@ -194,7 +194,7 @@ async def test_a_guest_taking_a_departed_members_name_does_not_inherit_their_thr
     await carol.say("hi bob", channel="@bob3")
     await bob.wait_for(lambda t: 'id="log-dm-' + dom_key("carol3") in t)
     await carol.leave()
-    await bob.wait_for(lambda t: "carol3 has left the room" in t)
+    await bob.wait_for(lambda t: "carol3 has left the chat" in t)
     # The same member comes back: the conversation carries on in the thread on screen.
     carol = await ChatClient.join_with_token(server.url, token("carol3"))
     since = len(bob.frames)
@@ -202,7 +202,7 @@ async def test_a_guest_taking_a_departed_members_name_does_not_inherit_their_thr
     again = await bob.wait_for(lambda t: "back again" in t, since=since)
     assert f"beforeend:#log-dm-{dom_key('carol3')}" in again and "dm-list" not in again
     await carol.leave()
-    await bob.wait_for(lambda t: "carol3 has left the room" in t, since=since)
+    await bob.wait_for(lambda t: "carol3 has left the chat" in t, since=since)
     # A guest takes the name: the old thread closes, and their DM opens a new one.
     since = len(bob.frames)
     guest = await ChatClient.join(server.url, "carol3")

@@ -208,7 +208,7 @@ async def test_each_bad_frame_is_refused_with_its_message(server: Server) -> Non
     for frame, words in refusals:
         await quinn.send(**frame)
         said = await notice(quinn, words)
-        assert 'role="alert"' in said, words
+        assert 'data-level="error"' in said, words
     for _ in range(12):
         await quinn.send(action="react", id=mid, emoji="👍")
     await notice(quinn, "You are reacting too fast")

@@ -161,7 +161,7 @@ async def test_non_operators_get_unknown_command_and_nothing_happens(server: Ser
         "/shrug",
     ):
         notice = await command(bob, line, f"Unknown command {line.split()[0]}.")
-        assert 'role="alert"' in notice
+        assert 'data-level="error"' in notice
     await command(bob, "/help", "the other commands are for operators")
     await carol.quiet()
     assert carol.closed is None and "/kick" not in carol.text() and "/shrug" not in carol.text()
@@ -187,7 +187,7 @@ async def test_bad_arguments_get_a_usage_line_or_a_plain_refusal(server: Server)
         ("/unban nobody7", "nobody7 is not banned."),
     ]:
         notice = await command(olga, line, expected)
-        assert 'role="alert"' in notice, line
+        assert 'data-level="error"' in notice, line
     assert olga.closed is None and otto.closed is None
     for client in (olga, otto):
         await client.leave()

@@ -42,7 +42,7 @@ async def next_signal(client: ChatClient, kind: str, timeout: float = 5.0) -> di
 
 async def error_for(client: ChatClient, message: str) -> str:
     notice = await client.wait_for(re.compile(re.escape(str(escape(message)))).search)
-    assert 'role="alert"' in notice
+    assert 'data-level="error"' in notice
     return notice
 
 

@@ -58,7 +58,7 @@ async def test_a_non_operator_gets_unknown_command_and_nothing_happens(room: Roo
     carol = await enter(room, "carol")
     for line in ("/kick carol", "/ban carol", "/op bob", "/frobnicate", "/"):
         reply = await say(room, bob, line)
-        assert "Unknown command" in reply and 'role="alert"' in reply
+        assert "Unknown command" in reply and 'data-level="error"' in reply
     assert carol.closed is None and not room.roster["bob"].op
     assert "carol" not in carol.text()  # nothing posted anywhere
     assert "other commands are for operators" in await say(room, bob, "/help")
@@ -85,7 +85,7 @@ async def test_usage_lines_and_unknown_targets(room: Room) -> None:
         ("/unban bob", "bob is not banned."),
     ]:
         reply = await say(room, olga, line)
-        assert words in reply and 'role="alert"' in reply, line
+        assert words in reply and 'data-level="error"' in reply, line
 
 
 async def test_operators_do_not_act_on_themselves_or_their_equals(room: Room) -> None:

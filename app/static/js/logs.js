@@ -3,15 +3,20 @@
 // shows local times, groups a person's consecutive messages under one name, keeps the
 // visible log at the newest message unless the reader has scrolled up (then a "new messages"
 // button brings them back), replaces a replayed message the page already has instead of
-// showing it twice, and announces each new message as a `chat:message` event.
+// showing it twice, and announces each new message as a `chat:message` event. With a log it
+// shows that log's header (where I am: `# Lobby`, or bob and his status) and puts the focus in
+// the message box; after a reconnect it tells the server which DM threads it still shows.
 
 import { closeDrawers } from "./drawers.js";
+import { onConnected, send } from "./socket.js";
 
 const app = document.getElementById("chat");
 const logs = document.getElementById("logs");
 const channelField = document.getElementById("composer-channel");
 const pill = document.getElementById("new-messages");
 const channelsToggle = document.querySelector('.drawer-toggle[data-drawer="sidebar"]');
+const heads = document.getElementById("conversation-heads");
+const textBox = document.getElementById("message-text");
 const STICK_PX = 48; // this close to the end counts as "reading the newest"
 const GROUP_MS = 5 * 60 * 1000; // one person's messages this close together share a byline
 let pendingThread = null;
@@ -42,10 +47,11 @@ export function mentionsMe(msg) {
   return isFromOthers(msg) && (keys.includes(meKey) || keys.includes("here"));
 }
 
-export function showLog(logId) {
+export function showLog(logId, { focus = true } = {}) {
   const log = document.getElementById(logId);
   if (!log) return;
   for (const other of logs.querySelectorAll(".log")) other.hidden = other !== log;
+  for (const head of heads.children) head.hidden = head.dataset.log !== logId;
   for (const tab of document.querySelectorAll(".channel-tab")) {
     const active = tab.dataset.log === logId;
     tab.classList.toggle("is-active", active);
@@ -57,6 +63,7 @@ export function showLog(logId) {
   scrollToEnd(log);
   closeDrawers();
   document.dispatchEvent(new CustomEvent("chat:log-shown", { detail: { log } }));
+  if (focus) textBox.focus({ preventScroll: true });
 }
 
 function unreadCount(logId) {
@@ -184,6 +191,11 @@ new MutationObserver((records) => {
     // A message taken back or hidden: the one after it may need its byline again.
     if (record.removedNodes.length) group(record.nextSibling);
   }
+  // The log on screen was closed (a thread whose name someone else took): back to the first channel.
+  if (!activeLog()) {
+    const first = logs.querySelector(".log:not([data-thread])");
+    if (first) showLog(first.id, { focus: false });
+  }
 }).observe(logs, { childList: true, subtree: true });
 
 // --- switching logs --------------------------------------------------------------------
@@ -198,8 +210,17 @@ export function openThreadWith(username) {
   else {
     pendingThread = channel;
     channelField.value = channel;
+    textBox.placeholder = `Message ${username}`;
   }
 }
+
+// A new socket (a reconnect, a server restart): the server knows nothing of the threads this
+// page shows, so it is told, and each carries on where it is (its header says how they are now).
+onConnected(() => {
+  for (const log of logs.querySelectorAll(".log[data-thread]")) {
+    send("thread", { username: log.dataset.channel.slice(1), resume: true });
+  }
+});
 
 document.addEventListener("click", (event) => {
   const tab = event.target.closest(".channel-tab");
