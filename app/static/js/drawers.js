@@ -1,48 +1,31 @@
-// Phone and narrow screens: the channel list and the who list are drawers opened from the
-// top bar's "Channels" and "People" buttons. Escape, the backdrop or the button close them;
-// focus moves into an opened drawer and back to its button when it closes.
+// Phone and narrow screens: the channel list and the who list are drawers, native popovers
+// opened by the top bar's "Channels" and "People" buttons (`popovertarget`). The browser
+// opens and closes them, closes them on Escape or a tap outside (or when a dialog opens), and
+// gives the focus back to the button. What it does not do is here: the focus into a drawer
+// that opens, `aria-expanded` on its button as the DOM says it, and closing a drawer once it
+// has done its job (a channel chosen, a camera to watch) or the screen grew wide.
 
-const backdrop = document.querySelector(".drawer-backdrop");
-
-function toggleFor(id) {
-  return document.querySelector(`.drawer-toggle[data-drawer="${id}"]`);
-}
-
-function openDrawer(drawer) {
-  drawer.classList.add("is-open");
-  toggleFor(drawer.id)?.setAttribute("aria-expanded", "true");
-  if (backdrop) backdrop.hidden = false;
-  // Visibility turns on at the start of the slide-in, so the drawer can take focus at once.
-  drawer.querySelector(".is-active, button, a[href], input")?.focus({ preventScroll: true });
-}
+const drawers = document.querySelectorAll(".drawer[popover]");
 
 export function closeDrawers() {
-  for (const drawer of document.querySelectorAll(".drawer.is-open")) {
-    const hadFocus = drawer.contains(document.activeElement);
-    drawer.classList.remove("is-open");
-    const toggle = toggleFor(drawer.id);
-    toggle?.setAttribute("aria-expanded", "false");
-    if (hadFocus && toggle && toggle.offsetParent !== null) toggle.focus();
-  }
-  if (backdrop) backdrop.hidden = true;
+  for (const drawer of drawers) if (drawer.matches(":popover-open")) drawer.hidePopover();
 }
 
-function toggleDrawer(id) {
-  const drawer = document.getElementById(id);
-  const wasOpen = drawer.classList.contains("is-open");
-  closeDrawers();
-  if (!wasOpen) openDrawer(drawer);
+for (const drawer of drawers) {
+  drawer.addEventListener("toggle", (event) => {
+    const open = event.newState === "open";
+    document.querySelector(`[popovertarget="${drawer.id}"]`)?.setAttribute("aria-expanded", String(open));
+    if (open && !drawer.contains(document.activeElement)) {
+      drawer.querySelector(".is-active, button, a[href], input")?.focus({ preventScroll: true });
+    }
+  });
 }
 
 document.addEventListener("click", (event) => {
-  const toggle = event.target.closest(".drawer-toggle");
-  if (toggle) toggleDrawer(toggle.dataset.drawer);
-  else if (event.target === backdrop) closeDrawers();
   // Watching someone's camera from the People drawer: close it, so the feed can be seen.
-  else if (event.target.closest(".drawer.is-open .camera-button")) closeDrawers();
+  if (event.target.closest(".drawer:popover-open .camera-button")) closeDrawers();
 });
 
-document.addEventListener("keydown", (event) => {
-  // An open dialog takes Escape for itself.
-  if (event.key === "Escape" && !document.querySelector("dialog[open]")) closeDrawers();
+matchMedia("(min-width: 1024px)").addEventListener("change", (wide) => {
+  if (wide.matches) closeDrawers();
 });

@@ -14,7 +14,7 @@ const app = document.getElementById("chat");
 const logs = document.getElementById("logs");
 const channelField = document.getElementById("composer-channel");
 const pill = document.getElementById("new-messages");
-const channelsToggle = document.querySelector('.drawer-toggle[data-drawer="sidebar"]');
+const channelsToggle = document.querySelector('.drawer-toggle[popovertarget="sidebar"]');
 const heads = document.getElementById("conversation-heads");
 const textBox = document.getElementById("message-text");
 const STICK_PX = 48; // this close to the end counts as "reading the newest"

@@ -59,9 +59,17 @@ dialog.addEventListener("focusin", (event) => {
 
 dialog.addEventListener("close", () => {
   for (const inner of dialog.querySelectorAll("dialog[open]")) inner.close();
-  const target = dialog.dataset.then === "message" ? messageBox : opener?.isConnected ? opener : nameButtonFor(wanted);
+  const then = dialog.dataset.then;
+  let target = then === "message" ? messageBox : opener?.isConnected ? opener : nameButtonFor(wanted);
   delete dialog.dataset.then;
   wanted = null;
+  // Opened from a phone's drawer, which the card's opening closed: back into the drawer,
+  // unless the card did its job (a message to write, a camera to watch).
+  if (target && !target.checkVisibility()) {
+    const drawer = target.closest(".drawer[popover]");
+    if (drawer && !then) drawer.showPopover();
+    else target = messageBox;
+  }
   target?.focus();
 });
 
@@ -91,6 +99,7 @@ document.addEventListener("click", (event) => {
     dialog.dataset.then = "message";
     dialog.close();
   } else if (target.closest(".camera-button, [data-closes-card]")) {
+    dialog.dataset.then = "done";
     dialog.close();
   }
 });

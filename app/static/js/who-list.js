@@ -68,7 +68,8 @@ observer.observe(people, { childList: true, subtree: true });
 search.addEventListener("input", refresh);
 search.addEventListener("keydown", (event) => {
   if (event.key === "Escape" && search.value) {
-    event.stopPropagation(); // clear the search first; the next Escape closes the drawer
+    event.preventDefault(); // clear the search first; the next Escape closes the drawer
+    event.stopPropagation();
     search.value = "";
     refresh();
   }
