@@ -42,7 +42,7 @@ async function share(file) {
       headers: { "Content-Type": file.type || "application/octet-stream" },
     });
   } catch {
-    document.getElementById("notices").append(failed.content.cloneNode(true));
+    document.getElementById("notices").prepend(failed.content.cloneNode(true)); // newest first
   } finally {
     busy(false);
   }
