@@ -143,6 +143,7 @@ def test_text_size_in_five_steps(new_user: UserFactory, size: str, viewport: tup
     theirs, _ = chat_between(alice, bob)
     text = theirs.locator(".body p")
     message_box = alice.get_by_label("Message", exact=True)
+    message_box.fill("two lines\nof a draft")
     dialog = open_settings(alice)
     text_size = dialog.get_by_role("combobox", name="Text size")
     expect(text_size.locator("option:checked")).to_have_text("Medium")
@@ -153,6 +154,8 @@ def test_text_size_in_five_steps(new_user: UserFactory, size: str, viewport: tup
         text_size.select_option(label=label)
         sizes.append(float(style(text, "font-size").removesuffix("px")))
         assert style(message_box, "font-size") == style(text, "font-size")
+        # the draft is not clipped: the box grew (or shrank) with its text
+        assert message_box.evaluate("box => box.scrollHeight <= box.clientHeight + 1"), label
     assert sizes == sorted(sizes) and len(set(sizes)) == 5, sizes
     assert sizes[2] == 16  # Medium is the page's own size
     close_settings(alice)

@@ -70,6 +70,9 @@ composer.addEventListener("htmx:ws:after:message:outgoing", () => {
 document.addEventListener("chat:log-shown", describe);
 // A header replaced by the server: the partner left or came back.
 new MutationObserver(describe).observe(heads, { childList: true, subtree: true });
-prefs.onChange(describe);
+prefs.onChange(() => {
+  describe();
+  fit(); // a new text size changes the height the box needs
+});
 describe();
 count();
