@@ -22,11 +22,11 @@ call. `/api/profile` is the chat page's own call in the Go BareRTC: it takes the
 from __future__ import annotations
 
 import msgspec
-from quart import Blueprint, session
+from quart import Blueprint
 
-from app.auth import SignInError, session_identity, sign_token, token_identity
+from app.auth import SignInError, sign_token, token_identity
 from app.chat.website import ProfileField, WebhookFailed
-from app.web.admin_calls import UNSET, Done, Refusal, api_endpoint
+from app.web.admin_calls import UNSET, Done, Refusal, api_endpoint, member_of
 from app.web.state import chat_state
 
 blueprint = Blueprint("admin_api", __name__, url_prefix="/api")
@@ -189,7 +189,7 @@ class ProfileAnswer(msgspec.Struct):
 @api_endpoint(blueprint, "/profile", ProfileRequest, lambda error: ProfileAnswer(False, error), keyed=False)
 async def profile(body: ProfileRequest) -> Done[ProfileAnswer]:
     state = chat_state()
-    _caller(body.JWTToken)
+    member_of(body.JWTToken)
     if state.webhooks is None or not state.webhooks.enabled("profile"):
         raise Refusal(400, "The website gives no profiles (its profile webhook is not enabled).")
     try:
@@ -197,19 +197,3 @@ async def profile(body: ProfileRequest) -> Done[ProfileAnswer]:
     except WebhookFailed as failure:
         raise Refusal(502, f"No profile: {failure}.") from None
     return Done(ProfileAnswer(True, ProfileFields=list(fields)), f"{len(fields)} fields about {body.Username!r}")
-
-
-def _caller(token: str) -> str:
-    """Who asks: a member by their token, or by this chat's session."""
-    settings = chat_state().settings
-    if token:
-        if not settings.jwt.enabled:
-            raise Refusal(400, "JWT authentication is not available.")
-        try:
-            return token_identity(token, settings).name
-        except SignInError as error:
-            raise Refusal(400, str(error)) from None
-    identity = session_identity(session.get("identity"), settings)
-    if identity is None or not identity.signed_in:
-        raise Refusal(401, "Sign in as a member of the site first (JWTToken, or the chat's session).")
-    return identity.name

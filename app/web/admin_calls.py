@@ -27,8 +27,9 @@ from dataclasses import dataclass
 from typing import Generic, TypeVar
 
 import msgspec
-from quart import Blueprint, Response, request
+from quart import Blueprint, Response, request, session
 
+from app.auth import SignInError, session_identity, token_identity
 from app.web.client_ip import client_ip
 from app.web.limits import retry_after
 from app.web.state import chat_state
@@ -125,3 +126,19 @@ def check_admin_key(key: str, address: str) -> None:
     if not (key and expected and hmac.compare_digest(key.encode(), expected.encode())):
         failures.add(address)
         raise Refusal(403, DENIED)
+
+
+def member_of(token: str) -> str:
+    """The site member making a call: by their token (`JWTToken`), or by this chat's session."""
+    settings = chat_state().settings
+    if token:
+        if not settings.jwt.enabled:
+            raise Refusal(400, "JWT authentication is not available.")
+        try:
+            return token_identity(token, settings).name
+        except SignInError as error:
+            raise Refusal(400, str(error)) from None
+    identity = session_identity(session.get("identity"), settings)
+    if identity is None or not identity.signed_in:
+        raise Refusal(401, "Sign in as a member of the site first (JWTToken, or the chat's session).")
+    return identity.name

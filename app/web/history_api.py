@@ -13,13 +13,12 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 
 import msgspec
-from quart import Blueprint, request, session
+from quart import Blueprint, request
 
-from app.auth import SignInError, session_identity, token_identity
 from app.chat.markdown import render_markdown
 from app.chat.ports import MessageHistory
 from app.chat.stored import PARTNER_SORTS, HistoryUnavailable, PartnerSort, StoredMessage
-from app.web.admin_calls import A, B, Done, Refusal, Work, api_endpoint, check_admin_key
+from app.web.admin_calls import A, B, Done, Refusal, Work, api_endpoint, check_admin_key, member_of
 from app.web.client_ip import client_ip
 from app.web.state import chat_state
 
@@ -101,22 +100,6 @@ def _endpoint(path: str, body_type: type[B], failure: Callable[[str], A]) -> Cal
     return register
 
 
-def _member(token: str) -> str:
-    """The member making the request: by their token, or by the chat's session."""
-    settings = chat_state().settings
-    if token:
-        if not settings.jwt.enabled:
-            raise Refusal(400, "JWT authentication is not available.")
-        try:
-            return token_identity(token, settings).name
-        except SignInError as error:
-            raise Refusal(400, str(error)) from None
-    identity = session_identity(session.get("identity"), settings)
-    if identity is None or not identity.signed_in:
-        raise Refusal(401, "Sign in as a member of the site (JWTToken, or the chat's session) first.")
-    return identity.name
-
-
 def _api_message(stored: StoredMessage) -> ApiMessage:
     when = datetime.fromtimestamp(stored.sent_at / 1000, UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
     return ApiMessage(stored.row, stored.message_id, stored.sender, render_markdown(stored.text), when)
@@ -124,7 +107,7 @@ def _api_message(stored: StoredMessage) -> ApiMessage:
 
 @_endpoint("/history", HistoryRequest, lambda error: HistoryResponse(False, error))
 async def history(body: HistoryRequest) -> Done[HistoryResponse]:
-    owner = _member(body.JWTToken)
+    owner = member_of(body.JWTToken)
     if not body.Username or body.Username == owner:
         raise Refusal(400, "Username must name the other person of the conversation.")
     page = await _store().page(owner, body.Username, before=max(0, body.BeforeID))
@@ -135,7 +118,7 @@ async def history(body: HistoryRequest) -> Done[HistoryResponse]:
 
 @_endpoint("/usernames", UsernamesRequest, lambda error: UsernamesResponse(False, error))
 async def usernames(body: UsernamesRequest) -> Done[UsernamesResponse]:
-    owner = _member(body.JWTToken)
+    owner = member_of(body.JWTToken)
     sort: PartnerSort = body.Sort if body.Sort in PARTNER_SORTS else "newest"
     page = await _store().partners(owner, sort, max(1, body.Page))
     return Done(UsernamesResponse(True, Usernames=list(page.usernames), Count=page.count, Pages=page.pages))
@@ -150,6 +133,6 @@ async def clear(body: ClearRequest) -> Done[ClearResponse]:
             raise Refusal(400, "Username is required with the APIKey.")
         name = body.Username
     else:
-        name = _member(body.JWTToken)
+        name = member_of(body.JWTToken)
     erased = await store.clear(name)
     return Done(ClearResponse(True, MessagesErased=erased), f"erased {erased} messages")
