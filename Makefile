@@ -41,8 +41,13 @@ format: setup
 typecheck: setup
 	$(BIN)/mypy
 
+# Two runs of two workers each (pytest-xdist, a file per worker at a time): the suite is mostly
+# waiting on sockets and browsers, so two cores run it in about half the time. The browser tests
+# get a run of their own: Playwright's sync API leaves an event loop running in its process, and
+# asyncio tests cannot start theirs after it (in one process, tests/conftest.py runs them last).
 test: setup lint typecheck
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n 2 --dist loadfile --ignore=tests/browser
+	$(BIN)/python -m pytest -q -n 2 --dist loadfile tests/browser
 
 clean:
 	rm -rf $(VENV) node_modules $(VENDOR)

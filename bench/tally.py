@@ -15,7 +15,7 @@ MESSAGE = re.compile(rb"bench:(\w+):(\d+):(\d+):(\d+)")
 # The whole list on entry, a row inserted or replaced, a row deleted.
 # One literal prefix, so the regex engine can skip ahead with a fast search.
 WHO = re.compile(rb'id="who-(?:(list)"|([0-9a-f]{12})"( hx-swap-oob="delete")?)')
-NOTICE = b"beforeend:#notices"
+NOTICE = b"afterbegin:#notices"  # newest first (fragments/_notice.html)
 
 
 def message_text(run: str, sender: int, seq: int, sent_ns: int, padding: int = 0) -> str:

@@ -24,6 +24,10 @@ LOOKS = [
     for size, viewport in (("desktop", DESKTOP), ("phone", PHONE))
     for theme in ("light", "dark")
 ]
+# Each test runs on both screens and in both themes, in one of the two pairings (so the file
+# covers all four looks without running every test four times: the suite's time is bounded).
+CROSSED = [LOOKS[0], LOOKS[3]]  # desktop-light, phone-dark
+SWAPPED = [LOOKS[1], LOOKS[2]]  # desktop-dark, phone-light
 Theme = Literal["light", "dark"]
 LIMIT = 2000  # Limits.MaxMessageLength's default
 
@@ -74,7 +78,7 @@ def visible_notices(page: Page) -> Locator:
     return page.locator("#notices .notice:visible")
 
 
-@pytest.mark.parametrize(("viewport", "theme"), LOOKS)
+@pytest.mark.parametrize(("viewport", "theme"), CROSSED)
 def test_the_header_and_the_message_box_say_where_i_am(
     new_user: UserFactory, viewport: tuple[int, int], theme: Theme
 ) -> None:
@@ -110,7 +114,7 @@ def test_the_header_and_the_message_box_say_where_i_am(
     expect(box(alice)).to_have_attribute("placeholder", "Message #Lobby")
 
 
-@pytest.mark.parametrize(("viewport", "theme"), LOOKS)
+@pytest.mark.parametrize(("viewport", "theme"), SWAPPED)
 def test_a_partner_who_leaves_leaves_the_thread_readable_until_they_return(
     new_user: UserFactory, viewport: tuple[int, int], theme: Theme
 ) -> None:
@@ -140,7 +144,7 @@ def test_a_partner_who_leaves_leaves_the_thread_readable_until_they_return(
     expect(thread_with(bob, "alice")).to_contain_text("welcome back")
 
 
-@pytest.mark.parametrize(("viewport", "theme"), LOOKS)
+@pytest.mark.parametrize(("viewport", "theme"), CROSSED)
 def test_notices_three_at_most_newest_first_transient_ones_go_errors_stay(
     new_user: UserFactory, viewport: tuple[int, int], theme: Theme
 ) -> None:
@@ -175,7 +179,7 @@ def test_notices_three_at_most_newest_first_transient_ones_go_errors_stay(
     expect(notices.locator(".notice")).to_have_count(0)
 
 
-@pytest.mark.parametrize(("viewport", "theme"), LOOKS)
+@pytest.mark.parametrize(("viewport", "theme"), SWAPPED)
 def test_a_counter_near_the_limit_and_an_over_long_message_refused_with_the_limit(
     new_user: UserFactory, viewport: tuple[int, int], theme: Theme
 ) -> None:
@@ -214,7 +218,7 @@ def test_a_counter_near_the_limit_and_an_over_long_message_refused_with_the_limi
     expect(log.locator(".msg.is-chat")).to_have_count(1)
 
 
-@pytest.mark.parametrize(("viewport", "theme"), LOOKS)
+@pytest.mark.parametrize(("viewport", "theme"), CROSSED)
 def test_a_name_taken_at_sign_in_says_which_name_i_got_and_offers_another(
     new_user: UserFactory, viewport: tuple[int, int], theme: Theme
 ) -> None:
@@ -238,7 +242,7 @@ def test_a_name_taken_at_sign_in_says_which_name_i_got_and_offers_another(
     expect(people.locator(".who-row[data-username='bob2']")).to_have_count(0)
 
 
-@pytest.mark.parametrize(("viewport", "theme"), LOOKS)
+@pytest.mark.parametrize(("viewport", "theme"), SWAPPED)
 def test_sign_out_asks_first(new_user: UserFactory, viewport: tuple[int, int], theme: Theme) -> None:
     alice = person(new_user, "alice", viewport, theme)
     sign_out = alice.locator(".topbar").get_by_role("button", name="Sign out")
@@ -284,7 +288,7 @@ def test_phone_top_bar_buttons_are_thumb_sized_and_named_and_the_box_stays_on_sc
     assert bounds is not None and bounds["y"] + bounds["height"] <= 420
 
 
-@pytest.mark.parametrize(("viewport", "theme"), [LOOKS[0], LOOKS[3]])
+@pytest.mark.parametrize(("viewport", "theme"), CROSSED)
 def test_a_restart_brings_back_the_conversation_i_was_in_and_the_feeds(
     new_user: UserFactory, chat_server: Server, viewport: tuple[int, int], theme: Theme
 ) -> None:

@@ -7,13 +7,22 @@ const HOLD_MS = 600; // speech has gaps between words: stay "speaking" across th
 const EVERY_MS = 100;
 
 let context = null;
+const AudioContext = window.AudioContext || window.webkitAudioContext;
+
+// A context made or resumed during a gesture runs; one made later (a camera that took seconds
+// to start, the gesture's activation gone by then) would stay suspended and show nobody
+// speaking. So the context is made, or resumed, on the person's clicks and keys.
+function unlock() {
+  if (!AudioContext) return;
+  context ??= new AudioContext();
+  if (context.state === "suspended") context.resume().catch(() => {});
+}
+for (const type of ["pointerdown", "keydown"]) document.addEventListener(type, unlock, { capture: true });
 
 // Call `onChange(speaking)` whenever `stream`'s sound starts or stops; returns a stop function.
 export function listen(stream, onChange) {
-  const AudioContext = window.AudioContext || window.webkitAudioContext;
   if (!AudioContext || !stream?.getAudioTracks().length) return () => {};
-  context ??= new AudioContext();
-  if (context.state === "suspended") context.resume().catch(() => {});
+  unlock();
   const source = context.createMediaStreamSource(stream);
   const analyser = context.createAnalyser();
   analyser.fftSize = 2048;
