@@ -106,3 +106,11 @@ def start_dm(page: Page, name: str) -> None:
     card = page.get_by_role("dialog", name=name, exact=True)
     card.get_by_role("button", name="Send a message").click()
     expect(card).to_be_hidden()
+
+
+def say(page: Page, text: str) -> None:
+    """Type `text` in the message box and send it with Enter; the box empties once it is sent."""
+    box = page.get_by_label("Message", exact=True)
+    box.fill(text)
+    box.press("Enter")
+    expect(box).to_have_value("")

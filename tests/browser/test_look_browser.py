@@ -10,7 +10,7 @@ import pytest
 from playwright.sync_api import FloatRect, Locator, Page, expect
 
 from app.chat.avatars import avatar_colour
-from tests.browser.conftest import UserFactory
+from tests.browser.conftest import UserFactory, say
 from tests.browser.test_layout_browser import (
     DESKTOP,
     PHONE,
@@ -38,13 +38,6 @@ def box(locator: Locator) -> FloatRect:
     bounds = locator.bounding_box()
     assert bounds is not None
     return bounds
-
-
-def say(page: Page, text: str) -> None:
-    message = page.get_by_label("Message", exact=True)
-    message.fill(text)
-    message.press("Enter")
-    expect(message).to_have_value("")
 
 
 def open_settings(page: Page) -> Locator:

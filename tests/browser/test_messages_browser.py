@@ -8,15 +8,9 @@ import re
 
 from playwright.sync_api import Browser, Locator, Page, expect
 
-from tests.browser.conftest import UserFactory
+from tests.browser.conftest import UserFactory, say
 from tests.browser.test_layout_browser import serious_axe_violations
 from tests.support import Server
-
-
-def say(page: Page, text: str) -> None:
-    page.get_by_label("Message", exact=True).fill(text)
-    page.get_by_label("Message", exact=True).press("Enter")
-    expect(page.get_by_label("Message", exact=True)).to_have_value("")
 
 
 def message(page: Page, text: str) -> Locator:

@@ -13,7 +13,7 @@ from typing import Literal
 import pytest
 from playwright.sync_api import Locator, Page, expect
 
-from tests.browser.conftest import UserFactory, start_dm
+from tests.browser.conftest import UserFactory, say, start_dm
 from tests.browser.test_webcam_browser import expect_playing, panel, start_webcam, who
 from tests.support import Server
 
@@ -61,12 +61,6 @@ def open_dm(page: Page, name: str) -> None:
     if is_phone(page):
         page.get_by_role("button", name="People").click()
     start_dm(page, name)
-
-
-def say(page: Page, text: str) -> None:
-    box(page).fill(text)
-    box(page).press("Enter")
-    expect(box(page)).to_have_value("")
 
 
 def thread_with(page: Page, name: str) -> Locator:

@@ -6,7 +6,7 @@ from typing import Any
 
 from playwright.sync_api import Page, expect
 
-from tests.browser.conftest import UserFactory, start_dm
+from tests.browser.conftest import UserFactory, say, start_dm
 from tests.support import Server
 
 # Record the sounds the page plays: the kinds it announces, and the notes Web Audio really starts.
@@ -28,12 +28,6 @@ SET_HIDDEN = """(hidden) => {
     Object.defineProperty(document, "visibilityState", {configurable: true, get: () => hidden ? "hidden" : "visible"});
     document.dispatchEvent(new Event("visibilitychange"));
 }"""
-
-
-def say(page: Page, text: str) -> None:
-    page.get_by_label("Message", exact=True).fill(text)
-    page.get_by_label("Message", exact=True).press("Enter")
-    expect(page.get_by_label("Message", exact=True)).to_have_value("")
 
 
 def settings(page: Page) -> Any:

@@ -10,8 +10,7 @@ import pytest
 import tomlkit
 from playwright.sync_api import expect
 
-from tests.browser.conftest import UserFactory
-from tests.browser.test_messages_browser import say
+from tests.browser.conftest import UserFactory, say
 from tests.support import Server, running_server
 from tests.tokens import SECRET, token
 

@@ -11,9 +11,9 @@ import pytest
 from playwright.sync_api import expect
 
 from app.chat.website import REASONS
-from tests.browser.conftest import UserFactory
+from tests.browser.conftest import UserFactory, say
 from tests.browser.test_layout_browser import serious_axe_violations
-from tests.browser.test_messages_browser import message, say
+from tests.browser.test_messages_browser import message
 from tests.support import Server, WebhookReceiver, running_server
 
 

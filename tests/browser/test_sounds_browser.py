@@ -13,7 +13,7 @@ import json
 import pytest
 from playwright.sync_api import BrowserContext, Locator, Page, expect
 
-from tests.browser.conftest import UserFactory, start_dm
+from tests.browser.conftest import UserFactory, say, start_dm
 from tests.browser.test_layout_browser import DESKTOP, PHONE
 from tests.browser.test_webcam_browser import expect_playing, start_webcam, who
 
@@ -92,13 +92,6 @@ def preview(page: Page, dialog: Locator, event: str) -> Sound:
     forget(page)
     play_button(dialog, event).click()
     return wait_to_hear(page)[-1]
-
-
-def say(page: Page, text: str) -> None:
-    box = page.get_by_label("Message", exact=True)
-    box.fill(text)
-    box.press("Enter")
-    expect(box).to_have_value("")
 
 
 def test_each_event_offers_several_sounds_each_its_own(new_user: UserFactory) -> None:
