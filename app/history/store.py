@@ -167,6 +167,8 @@ class SqlHistory:
             return
         while self._pending:
             async with self._lock:
+                if not self._pending:
+                    break  # another flush (the writer, or a read) wrote them while this one waited
                 batch = list(itertools.islice(self._pending, BATCH_MESSAGES))
                 async with asyncio.timeout(WRITE_SECONDS), self.engine.begin() as connection:
                     await connection.execute(insert(dm), [_row_values(message) for message in batch])

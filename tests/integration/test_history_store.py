@@ -100,6 +100,17 @@ async def test_a_read_right_after_a_dm_finds_it_though_the_writer_had_not_batche
         assert (await store.partners("alice")).usernames == ("bob",)
 
 
+async def test_reads_at_once_each_write_the_buffer_once_and_all_answer(database: str) -> None:
+    """Both people of a conversation open it at the same moment: each read writes what is
+    buffered first, and the one that waited finds nothing left to write."""
+    async with running_store(database) as store:
+        for n in range(5):
+            store.record(dm(n, "alice", "bob"))
+        pages = await asyncio.gather(store.page("alice", "bob"), store.page("bob", "alice"), store.page("alice", "bob"))
+        assert [[m.text for m in page.messages] for page in pages] == [[f"message {n}" for n in range(5)]] * 3
+        assert store.available
+
+
 async def test_partners_are_listed_newest_oldest_and_by_name_nine_a_page(database: str) -> None:
     names = [f"{'Zed' if n == 3 else 'user'}{n:02d}" for n in range(11)]
     base = int(time.time() * 1000)
