@@ -114,8 +114,9 @@ class DirectHistory:
     async def _first_page(self, outlet: Outlet, other: str) -> None:
         key = (outlet.conn_id, other)
         assert self.store is not None
+        live = self._live.get(key, set())  # still filling while the read runs
         try:
-            page = await self.store.page(outlet.identity.name, other, exclude=frozenset(self._live.get(key, ())))
+            page = await self.store.page(outlet.identity.name, other, exclude=frozenset(live))
         except HistoryUnavailable:
             outlet.send_html(self.render.server_line(self.render.thread_log(other), UNREADABLE))
             return
@@ -123,7 +124,8 @@ class DirectHistory:
             self._loads.pop(key, None)
             self._live.pop(key, None)
         if other in outlet.threads:
-            outlet.send_html(self.render.history_page(other, self._saved_page(page)))
+            # The read writes what is buffered first, so DMs delivered live after it began are in it too.
+            outlet.send_html(self.render.history_page(other, self._saved_page(page, shown=live)))
 
     def forget(self, outlet: Outlet) -> None:
         """The connection left: stop reading for it."""
@@ -137,8 +139,12 @@ class DirectHistory:
         self._loads.clear()
         self._live.clear()
 
-    def _saved_page(self, page: HistoryPage) -> SavedThread:
-        items = self.render.history_items(self._post(stored) for stored in page.messages)
+    def _saved_page(self, page: HistoryPage, shown: set[str] | frozenset[str] = frozenset()) -> SavedThread:
+        """A page for the thread, leaving out the messages it already `shown` live (paging back
+        still starts before the oldest message read)."""
+        items = self.render.history_items(
+            self._post(stored) for stored in page.messages if stored.message_id not in shown
+        )
         before = page.messages[0].row if page.remaining and page.messages else 0
         return SavedThread(self.disclaimer, items=items, before=before, loaded=True)
 
@@ -180,6 +186,8 @@ class DirectHistory:
             raise FrameError(UNREADABLE) from None
         saved = self._saved_page(page)
         if other in outlet.threads:
+            if not before:
+                return  # a DM opened the thread while this read ran, and its own read shows the page
             outlet.send_html(self.render.history_page(other, saved))
         elif page.messages or present is not None:
             outlet.threads.add(other)

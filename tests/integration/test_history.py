@@ -128,6 +128,23 @@ async def test_a_dm_that_opens_a_thread_brings_the_saved_ones_with_it_once(chat:
     assert "first" in page and "second" not in page  # "second" arrived live
 
 
+async def test_dms_that_arrive_live_while_the_thread_is_read_are_shown_once(chat: Server) -> None:
+    """A burst of DMs opens both threads: the saved messages read for each meanwhile include the
+    burst (a read writes what is buffered first), and none of them may show twice."""
+    erin_name, frank_name = names("erin", "frank")
+    erin, frank = await member(chat, erin_name), await member(chat, frank_name)
+    texts = [f"burst-{index:02d}-{erin_name}" for index in range(12)]
+    for text in texts:  # back to back, without waiting for any of them
+        await erin.say(text, channel=f"@{frank_name}")
+    for person, other in ((frank, erin_name), (erin, frank_name)):
+        page_of_saved = f"afterbegin:#dmh-pages-{dom_key(other)}"
+        await person.wait_for(lambda t: texts[-1] in t)
+        await person.wait_for(lambda t: page_of_saved in t)  # noqa: B023 (awaited here, in this turn)
+        await person.quiet()
+        seen = person.text()
+        assert [seen.count(text) for text in texts] == [1] * len(texts), person.name
+
+
 async def test_load_earlier_messages_pages_back_to_the_start(chat: Server) -> None:
     erin_name, fred_name = names("erin", "fred")
     erin, fred = await member(chat, erin_name), await member(chat, fred_name)
