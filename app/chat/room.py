@@ -7,7 +7,6 @@ bus's events); its outlets are this process's own connections. Actions publish e
 
 from __future__ import annotations
 
-import bisect
 import logging
 import time
 from collections.abc import Awaitable, Callable
@@ -54,13 +53,14 @@ from app.chat.frames import (
 from app.chat.history import History
 from app.chat.markdown import Rendered, render_message
 from app.chat.model import SESSION_LIFETIME_SECONDS, Identity, Member
-from app.chat.names import look_alike, look_alike_keys
+from app.chat.names import look_alike
 from app.chat.operations import Operations, channel_changes
 from app.chat.outlet import Delivery, Outlet
 from app.chat.people import People
 from app.chat.pictures import KeptNowhere, SharedPictures
 from app.chat.ports import EventBus, MessageHistory, MessageStore, PictureStore, Registry, Webhooks
 from app.chat.posts import DIRECT_RING, LatestVersions
+from app.chat.present_names import PresentNames
 from app.chat.profiles import ProfileLookups
 from app.chat.protocol import FrameError
 from app.chat.reactions import Reactions
@@ -70,6 +70,7 @@ from app.chat.reports import Reports
 from app.chat.separations import send_separations
 from app.chat.signaling import SIGNALS, SignalRelay
 from app.chat.takeback import TakeBacks
+from app.chat.threads import Threads
 from app.chat.typing import TypingIndicator
 from app.chat.webcam_rules import affects_watching
 from app.chat.webcams import Webcams
@@ -80,7 +81,6 @@ from app.settings.live import ReloadPlan
 
 log = logging.getLogger("app.room")
 # Said to a sender while the processes cannot reach each other (Redis away); not queued for later.
-MAX_RESUMED_THREADS = 100  # threads a reconnected page may bring back (it asks for each it shows)
 CUT_OFF = "The chat servers have lost touch with each other for a moment (they reconnect by themselves)."
 
 F = TypeVar("F", bound=Frame)
@@ -113,9 +113,7 @@ class Room:
         self.emoji = emoji or EmojiTable(extra=settings.reactions.emoji)
         self.who = WhoList(self.render, Relations(settings.blockable_admins))  # roster, rows, who hides from whom
         self.roster: dict[str, Member] = self.who.roster
-        self._sorted: list[tuple[str, str]] = self.who.sorted  # (casefolded, name) in display order
-        self._alike: dict[str, set[str]] = {}  # each look-alike key -> the names present that have it
-        self._by_address: dict[str, set[str]] = {}  # each address -> the names present from it
+        self.names = PresentNames(self.who.sorted)  # the roster's names: look-alikes, letter case, addresses
         self.conversations = Conversations()
         self.people = People(self)
         vip_channels = frozenset(channel.id for channel in settings.public_channels if channel.vip)
@@ -124,12 +122,6 @@ class Room:
         self.connections: dict[str, Outlet] = {}  # every local connection, by connection id
         self._echo: dict[str, list[str]] = {}  # connection id -> recent messages, until it is in
         self._parting: dict[str, str] = {}  # connection id -> "kicked"/"banned", until it has left
-        # Someone who left: the local connections whose thread with them stays on screen ("bob
-        # has left the chat"), to carry on if they come back, or to be closed if someone else
-        # takes the name (until then, or until those connections go); and who they were, to
-        # tell: (signed in, sid), or None for a thread a page brought back after a reconnect.
-        self._departed: dict[str, set[str]] = {}
-        self._departed_as: dict[str, tuple[bool, str] | None] = {}
         self.signals = SignalRelay(
             self.roster,
             bus.publish,
@@ -141,6 +133,9 @@ class Room:
         self.history = History(settings, messages, self.render)
         self.saved_dms = DirectHistory(
             settings, saved_dms, self.render, self.roster, bus.publish, lambda text: self._render_text(text).html
+        )
+        self.threads = Threads(
+            self.render, self.roster, self.who.relations, self.connections, self.outlets, self.people, self.saved_dms
         )
         versions = LatestVersions()
         self.pictures = SharedPictures(self, KeptNowhere() if pictures is None else pictures)
@@ -165,7 +160,7 @@ class Room:
         self._handlers: dict[type[Frame], Handler] = {}
         self._appliers: dict[type, Applier] = {}
         self.on(PostMessage, self._on_message)
-        self.on(OpenThread, self._on_thread)
+        self.on(OpenThread, self.threads.handle)
         self.on(SetCamera, self.webcams.on_me)
         self.on(VideoInvite, self.webcams.on_invite)
         self.on(TakeBack, self.takebacks.handle)
@@ -310,10 +305,10 @@ class Room:
     def too_many_from(self, address: str) -> bool:
         """`address` already has `Limits.NamesPerAddress` people in the room."""
         limit = self.settings.limits.names_per_address
-        return bool(limit and address and len(self._by_address.get(address, ())) >= limit)
+        return bool(limit and address and self.names.count_from(address) >= limit)
 
     def names_refusal(self, address: str) -> str:
-        count = len(self._by_address.get(address, ()))
+        count = self.names.count_from(address)
         return f"{count} people are already in the chat from your network, the most it allows. Please try again later."
 
     async def banned_until(self, name: str) -> float | None:
@@ -330,14 +325,14 @@ class Room:
     def _look_alike_present(self, name: str) -> Member | None:
         """Someone present under another name that looks like `name` (the same name is the
         registry's to settle: a second tab of one person replaces the first)."""
-        for other in self._names_like(name):
+        for other in self.names.like(name):
             if other != name:
                 return self.roster[other]
         return None
 
     async def _displace_look_alike_guests(self, name: str) -> None:
         """A site member arrived: guests under names that look like theirs make way."""
-        for other in self._names_like(name):
+        for other in self.names.like(name):
             guest = self.roster[other]
             if other != name and not guest.signed_in:
                 reason = f"A member of the site signed in as {name}, which looks like your name."
@@ -352,11 +347,7 @@ class Room:
         await self.signals.forget(outlet)
         self.saved_dms.forget(outlet)
         self.profiles.forget(outlet.conn_id)
-        for other in [other for other, conns in self._departed.items() if outlet.conn_id in conns]:
-            self._departed[other].discard(outlet.conn_id)
-            if not self._departed[other]:
-                del self._departed[other]
-                self._departed_as.pop(other, None)
+        self.threads.forget(outlet)
         how = self._parting.pop(outlet.conn_id, "exited")
         if await self.registry.release(name, outlet.conn_id):
             await self.bus.publish(Left(name, outlet.conn_id, how))
@@ -441,7 +432,7 @@ class Room:
         if found is None or found not in self.channels_for(sender):
             raise FrameError(f"There is no channel {channel[:40]!r}.")
         verdict = self.screening.check(sender, text)
-        rendered = render_message(verdict.text if verdict else text, self.present_name, self.emoji)
+        rendered = render_message(verdict.text if verdict else text, self.names.spelled, self.emoji)
         post = self.render.new_post(sender, rendered.html, ring=channel, mentions=rendered.mentions)
         html = self.render.append(self.render.channel_log(channel), self.render.post(post))
         await self.typing.stopped(sender.name, channel)
@@ -477,7 +468,7 @@ class Room:
         held_back = verdict is not None and verdict.held_back  # then only its sender sees it
         if not held_back:
             await self.history.record(post)
-        self._deliver_direct(outlet, other, item, post.id)
+        self.threads.deliver(outlet, other, item, post.id)
         await self.typing.stopped(sender.name, "@" + other)
         if verdict is not None:
             await self.screening.follow_up(outlet, sender, verdict, text, "@" + other, post)
@@ -489,59 +480,11 @@ class Room:
             self.tell(outlet, f"{CUT_OFF} Your message may not have reached {other}.")
 
     def _render_text(self, text: str) -> Rendered:
-        return render_message(text, self.present_name, self.emoji)
-
-    async def _on_thread(self, outlet: Outlet, frame: OpenThread) -> None:
-        other = frame.username
-        if frame.resume:
-            self._resume_thread(outlet, other)
-            return
-        if other == outlet.identity.name:
-            raise FrameError("That is you: direct messages go to other people.")
-        me = self.roster.get(outlet.identity.name)
-        if me is None:
-            raise FrameError("You are not in the room any more.")
-        self.people.check_write(me, other, sending=False)
-        self._ensure_thread(outlet, other)
-
-    def _resume_thread(self, outlet: Outlet, other: str) -> None:
-        """A page that reconnected (after a server restart, say) still shows its thread with
-        `other`: it carries on there, and its header says how `other` is now. Quietly: the page
-        asks for every thread it has, whoever is still here."""
-        name = outlet.identity.name
-        if other == name or other in outlet.threads or len(outlet.threads) >= MAX_RESUMED_THREADS:
-            return
-        outlet.threads.add(other)
-        partner = self.roster.get(other)
-        if partner is None or self.who.relations.hides(name, other):
-            self._departed.setdefault(other, set()).add(outlet.conn_id)
-            self._departed_as.setdefault(other, None)
-            partner = None
-        outlet.send_html(self.render.thread_head(other, partner))
-
-    def _ensure_thread(self, outlet: Outlet, other: str) -> None:
-        if other not in outlet.threads:
-            self._open_thread(outlet, other)
-
-    def _open_thread(self, outlet: Outlet, other: str, item: str = "", message_id: str = "") -> None:
-        """A new thread on `outlet`; a saved one reads its recent messages in the background."""
-        outlet.threads.add(other)
-        saved = self.saved_dms.top(self.roster.get(outlet.identity.name), other)
-        outlet.send_html(self.render.thread(other, item, saved=saved, partner=self.roster.get(other)))
-        if saved is not None:
-            self.saved_dms.opened(outlet, other, message_id)
+        return render_message(text, self.names.spelled, self.emoji)
 
     def deliver_direct(self, outlet: Outlet, other: str, item: str, message_id: str) -> None:
         """Put a DM into `outlet`'s thread with `other` (chat/pictures.py)."""
-        self._deliver_direct(outlet, other, item, message_id)
-
-    def _deliver_direct(self, outlet: Outlet, other: str, item: str, message_id: str) -> None:
-        """Put a DM into `outlet`'s thread with `other`, opening the thread if need be."""
-        if other in outlet.threads:
-            outlet.send_html(self.render.append(self.render.thread_log(other), item))
-            self.saved_dms.delivered(outlet, other, message_id)
-        else:
-            self._open_thread(outlet, other, item, message_id)
+        self.threads.deliver(outlet, other, item, message_id)
 
     # --- what commands may do (commands.Moderation) --------------------------------
 
@@ -640,7 +583,7 @@ class Room:
                 self.conversations.add(sender, recipient)
                 outlet = self.outlets.get(recipient)
                 if outlet is not None and recipient not in self.who.relations.deaf_to(sender):
-                    self._deliver_direct(outlet, sender, item, message_id)
+                    self.threads.deliver(outlet, sender, item, message_id)
             case Notice(names, html):
                 self.delivery.people(names, html)
             case Signal():
@@ -661,7 +604,7 @@ class Room:
         self._roster_put(member)
         presence = self.render.presence(self.settings.default_channel, member.name, joined=True)
         self.who.send_joined(member, self.outlets, presence)
-        self._reopen_departed_threads(member)
+        self.threads.arrived(member)
         outlet = self.outlets.get(member.name)
         if outlet is not None and outlet.conn_id == member.conn:
             self._send_initial(outlet)
@@ -685,7 +628,7 @@ class Room:
             member.img,
             member.display_name,
         ):
-            self._send_thread_heads(member.name, member)
+            self.threads.heads_changed(member)
         outlet = self.outlets.get(member.name)
         if outlet is None:
             return
@@ -710,77 +653,18 @@ class Room:
         presence = self.render.presence(self.settings.default_channel, name, joined=False, how=how)
         self.who.send_left(name, self.outlets, presence, never_saw)
         self.conversations.forget(name, present=self.roster, guest=not member.signed_in)
-        # The thread stays on screen (and in `threads`), readable, its message box disabled,
-        # in case they come back; it closes if someone else takes the name.
-        gone = self.render.server_line(self.render.thread_log(name), f"{name} has left the chat.")
-        gone += self.render.thread_head(name, None)
-        for outlet in self.outlets.values():
-            if name in outlet.threads:
-                outlet.send_html(gone)
-                self._departed.setdefault(name, set()).add(outlet.conn_id)
-                self._departed_as[name] = (member.signed_in, member.sid)
-
-    def _reopen_departed_threads(self, member: Member) -> None:
-        """Someone arrived under the name of a person who left: the same person (the same site
-        member, the same guest's session) carries on in the thread still on screen, whose box
-        is enabled again; anyone else does not inherit it: it closes, and the page says why."""
-        conns = self._departed.pop(member.name, set())
-        was = self._departed_as.pop(member.name, None)
-        same = was is None or (was[0] and member.signed_in) or (not was[0] and was[1] == member.sid)
-        back = self.render.thread_head(member.name, member)
-        if was is not None:
-            back = self.render.server_line(self.render.thread_log(member.name), f"{member.name} is back.") + back
-        closed = self.render.thread_close(member.name) + self.render.notice(
-            f"Your conversation with {member.name} was closed: they left, and someone else now has the name.",
-            "info",
-        )
-        for conn in conns:
-            outlet = self.connections.get(conn)
-            if outlet is None or member.name not in outlet.threads:
-                continue
-            if same:
-                outlet.send_html(back)
-            else:
-                outlet.threads.discard(member.name)
-                outlet.send_html(closed)
-
-    def _send_thread_heads(self, name: str, member: Member) -> None:
-        """`member`'s status, avatar or name changed: the headers of the threads with them."""
-        head = ""
-        for outlet in self.outlets.values():
-            if name in outlet.threads and outlet.identity.name != name:
-                head = head or self.render.thread_head(name, member)
-                outlet.send_html(head)
+        self.threads.partner_left(member)
 
     # --- the roster mirror (its order, rows and relations: chat/who.py) ------------
 
     def _roster_put(self, member: Member) -> Placed:
-        """Add or replace a member (and keep the look-alike and address indexes)."""
-        known = self.roster.get(member.name)
-        if known is not None and known.address != member.address:
-            self._drop_address(known)
-        if member.address:
-            self._by_address.setdefault(member.address, set()).add(member.name)
-        if known is None:
-            for key in look_alike_keys(member.name):
-                self._alike.setdefault(key, set()).add(member.name)
+        """Add or replace a member (and keep the indexes of the names present)."""
+        self.names.put(member, self.roster.get(member.name))
         return self.who.put(member)
-
-    def _drop_address(self, member: Member) -> None:
-        names = self._by_address.get(member.address)
-        if names is not None:
-            names.discard(member.name)
-            if not names:
-                del self._by_address[member.address]
 
     def _roster_drop(self, name: str) -> None:
         if (member := self.roster.get(name)) is not None:
-            self._drop_address(member)
-            for key in look_alike_keys(name):
-                names = self._alike.get(key, set())
-                names.discard(name)
-                if not names:
-                    self._alike.pop(key, None)
+            self.names.drop(member)
         self.who.drop(name)
 
     def table_sizes(self) -> dict[str, int]:
@@ -793,10 +677,8 @@ class Room:
             "outlets": len(self.outlets),
             "connections": len(self.connections),
             "signal links": self.signals.connection_count(),
-            "look-alike keys": len(self._alike),
-            "addresses": len(self._by_address),
-            "departed threads": len(self._departed),
-            "departed people": len(self._departed_as),
+            **self.names.table_sizes(),
+            **self.threads.table_sizes(),
             "history pending": len(self._echo),
             "parting": len(self._parting),
             "profile lookups": self.profiles.table_size(),
@@ -809,35 +691,3 @@ class Room:
     def members(self) -> list[Member]:
         """Everyone present, in display order."""
         return self.who.members()
-
-    def _names_like(self, name: str) -> list[str]:
-        """The names present that look like `name` (itself included, if present)."""
-        found: set[str] = set()
-        for key in look_alike_keys(name):
-            found.update(self._alike.get(key, ()))
-        return sorted(found)
-
-    def _names_folded_as(self, folded: str) -> list[str]:
-        """The names present that casefold to `folded` (a look-up in the sorted list, not a scan)."""
-        index = bisect.bisect_left(self._sorted, (folded, ""))
-        names = []
-        while index < len(self._sorted) and self._sorted[index][0] == folded:
-            names.append(self._sorted[index][1])
-            index += 1
-        return names
-
-    def present_name(self, typed: str) -> str | None:
-        """The name of someone present that `typed` spells (exactly, else in another letter case)."""
-        if typed in self.roster:
-            return typed
-        names = self._names_folded_as(typed.casefold())
-        return names[0] if names else None
-
-    def unique_name(self, wanted: str) -> str:
-        """`wanted`, or `wanted2`, `wanted3`... whichever looks like nobody's name here."""
-        if not self._names_like(wanted):
-            return wanted
-        number = 2
-        while self._names_like(f"{wanted}{number}"):
-            number += 1
-        return f"{wanted}{number}"

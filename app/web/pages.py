@@ -185,7 +185,7 @@ async def login() -> ResponseReturnValue:
     if (until := await state.room.banned_until(name)) is not None:
         banned = f"The name {name} is banned from this chat for another {duration_words(until - time.time())}."
         return page("signin.html", 403, error=banned, username=wanted[:64])
-    unique = state.room.unique_name(name)
+    unique = state.room.names.unique(name)
     if unique != name:
         await flash(f"{name} is taken; you are {unique}.", "renamed")
     session["identity"] = guest_identity(unique).to_session()

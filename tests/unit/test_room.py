@@ -130,11 +130,11 @@ async def test_presence_lines_say_who_they_are_about(room: Room) -> None:
 
 async def test_names_are_taken_whatever_their_letter_case(room: Room) -> None:
     await enter(room, "Alice")
-    assert room.unique_name("alice") == "alice2"
-    assert room.unique_name("ALICE") == "ALICE2"
-    assert room.unique_name("alicia") == "alicia"
+    assert room.names.unique("alice") == "alice2"
+    assert room.names.unique("ALICE") == "ALICE2"
+    assert room.names.unique("alicia") == "alicia"
     await enter(room, "alice2")
-    assert room.unique_name("Alice") == "Alice3"
+    assert room.names.unique("Alice") == "Alice3"
 
 
 async def test_a_guest_cannot_enter_as_a_signed_in_member_spelled_another_way(room: Room) -> None:
