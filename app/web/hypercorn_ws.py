@@ -185,6 +185,20 @@ class FrameWriter:
         if transport.get_write_buffer_size() > self._high_water:
             await self._writer.drain()
 
+    def ready(self) -> bool:
+        """A frame written now goes out without waiting: open, and the buffer under high water."""
+        transport = self._transport
+        return (
+            not self._stream.closed
+            and not transport.is_closing()
+            and transport.get_write_buffer_size() <= self._high_water
+        )
+
+    def write_now(self, text: str) -> None:
+        """Write a frame without waiting (after `ready`): the send queue's path when its writer
+        task is idle."""
+        self._transport.write(FRAMES.frame(text, self._budget.deflate))
+
     def close_now(self, code: int, reason: str) -> None:
         """Send the close frame at once, as Hypercorn's own close would, and drop the connection
         after `CLOSE_GRACE` seconds whether or not the peer answers or reads."""

@@ -21,6 +21,12 @@ per interval and sends everything that arrived since, in one frame. When no tick
 a writer that was not woken within the last interval is woken at once: a lone message in a
 quiet room waits for no tick.
 
+A wake does not always need the writer task: when it is idle and the socket takes a frame
+without waiting (`DirectWriter`: Hypercorn's transport under its high-water mark), the wake
+writes the queued frames itself, from the tick or the put, and saves a task switch per socket
+per tick. The first frame that would have to wait is left, with what follows, to the task,
+which drains the socket and is what the slow-client checks watch.
+
 Writers of one audience woken by one tick hold the very same fragments (the room renders
 once and puts that string into every queue), so they would build the same joined frame a
 thousand times: `PacingClock.joined` builds it once per tick and hands every one of them the
@@ -33,6 +39,7 @@ import asyncio
 import time
 from collections import deque
 from collections.abc import Awaitable, Callable
+from typing import Protocol
 
 HTML = 0
 DATA = 1
@@ -53,6 +60,16 @@ class _Data(str):
 
 class QueueFull(Exception):
     """The client stopped reading."""
+
+
+class DirectWriter(Protocol):
+    """A socket that takes a frame without waiting (app/web/hypercorn_ws.py's `FrameWriter`)."""
+
+    def ready(self) -> bool:
+        """Open, and its transport's buffer under the high-water mark."""
+        ...
+
+    def write_now(self, text: str) -> None: ...
 
 
 class PacingClock:
@@ -135,6 +152,8 @@ class SendQueue:
         self._wake = asyncio.Event()
         self.closing: tuple[int, str] | None = None
         self.overflowed = False
+        self.direct: DirectWriter | None = None  # set once the socket is accepted, if it has one
+        self._idle = False  # the writer task is waiting for a wake, not in the middle of sending
 
     def put(self, kind: int, text: str) -> bool:
         if self.closing is not None or self.overflowed:
@@ -152,8 +171,26 @@ class SendQueue:
         return True
 
     def wake(self) -> None:
+        """Send what is queued: at once, from the caller, when the writer is idle and the socket
+        takes it without waiting (no task switch for the usual case); else by the writer task."""
         self._scheduled = False
-        self._wake.set()
+        if self.direct is None or not self._idle or self.overflowed or not self._write_now(self.direct):
+            self._wake.set()
+
+    def _write_now(self, direct: DirectWriter) -> bool:
+        """Write every queued frame straight to the socket; False, with the rest still queued,
+        as soon as it would have to wait (the writer task then drains it, or finds it closed)."""
+        due = len(self._items)
+        while due and self._items:
+            if not direct.ready():
+                return False
+            frame = self._next_frame(due)
+            assert frame is not None
+            text, chars, items = frame
+            due -= items
+            direct.write_now(text)
+            self.pending_chars -= chars
+        return True
 
     def cut_off(self) -> None:
         """The client stopped reading: drop what is queued and tell the connection."""
@@ -197,7 +234,11 @@ class SendQueue:
         Each wake sends what was queued when it came; what arrives meanwhile waits for the next
         tick of the clock, to go out together."""
         while True:
-            await self._wake.wait()
+            self._idle = True
+            try:
+                await self._wake.wait()
+            finally:
+                self._idle = False
             self._wake.clear()
             if self.overflowed:
                 raise QueueFull()

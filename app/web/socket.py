@@ -148,7 +148,8 @@ class ChatSocket:
         self._closed = False
         guarded = hypercorn_ws.guard(send, self.hold, self.cap, self._tripped)
         self._closes_itself = guarded is not None and guarded.writer is not None  # sends 1009 on its own
-        self.send_text = guarded.writer.send_text if guarded is not None and guarded.writer else self._send_text
+        self.direct = guarded.writer if guarded is not None else None  # writes without a task switch
+        self.send_text = self.direct.send_text if self.direct is not None else self._send_text
 
     def _tripped(self) -> None:
         self.too_big = True
@@ -270,6 +271,7 @@ async def _serve(state: ChatState, connection: Connection, socket: ChatSocket, a
         code, reason = connection.queue.closing or (Close.SIGNED_OUT, "")
         await _close(room, socket, code, reason)
         return
+    connection.queue.direct = socket.direct
     async with asyncio.TaskGroup() as group:
         reader = socket.reader = group.create_task(_read(room, connection, socket))
         writer = connection.writer = group.create_task(_write(room, connection, socket))

@@ -56,6 +56,8 @@ async def test_a_real_hypercorn_socket_is_guarded_and_written_to_directly() -> N
         await send({"type": "websocket.accept"})
         assert guarded is not None and guarded.writer is not None
         await guarded.writer.send_text("<p>hello</p>")
+        found["ready"] = guarded.writer.ready()
+        guarded.writer.write_now("<p>at once</p>")  # the send queue's path while its writer is idle
         found["echo"] = await receive()
         found["oversized"] = await receive()
         await receive()
@@ -75,6 +77,7 @@ async def test_a_real_hypercorn_socket_is_guarded_and_written_to_directly() -> N
         async with client:
             assert client.protocol.extensions, "permessage-deflate was negotiated"
             assert await client.recv() == "<p>hello</p>"  # a shared frame, deflated, decoded by a client
+            assert await client.recv() == "<p>at once</p>"
             await client.send("x" * 50)
             await client.send("y" * 150)  # over hold: counted, not held
             await client.send("z" * 500)  # over the cap: closed with 1009
@@ -89,6 +92,7 @@ async def test_a_real_hypercorn_socket_is_guarded_and_written_to_directly() -> N
     assert found["echo"] == {"type": "websocket.receive", "text": "x" * 50, "bytes": None}
     assert found["oversized"] == {"type": "websocket.receive", "text": None, "bytes": None, hypercorn_ws.OVERSIZED: 150}
     assert found["tripped"] is True
+    assert found["ready"] is True
 
 
 def test_a_text_compresses_once_to_the_bytes_every_socket_gets() -> None:

@@ -222,6 +222,78 @@ async def test_what_arrives_while_a_writer_sends_waits_for_the_next_tick_to_go_o
         writer.cancel()
 
 
+class Socket:
+    """A socket that takes frames without waiting until told it is full (a `DirectWriter`)."""
+
+    def __init__(self) -> None:
+        self.written: list[str] = []
+        self.full = False
+
+    def ready(self) -> bool:
+        return not self.full
+
+    def write_now(self, text: str) -> None:
+        self.written.append(text)
+
+
+async def idle_writer(
+    q: SendQueue, sent: list[str], release: asyncio.Event | None = None
+) -> asyncio.Task[tuple[int, str]]:
+    """The queue's writer task, started and waiting for a wake (its sends go to `sent`)."""
+
+    async def send(text: str) -> None:
+        sent.append(text)
+        if release is not None:
+            await release.wait()
+
+    writer = asyncio.create_task(q.drain(send))
+    await asyncio.sleep(0)
+    return writer
+
+
+async def test_an_idle_writers_frames_are_written_at_once_in_order_by_the_put_itself() -> None:
+    q, socket = queue(), Socket()
+    by_task: list[str] = []
+    q.direct = socket
+    writer = await idle_writer(q, by_task)
+    for kind, text in [(HTML, "<a>"), (DATA, '{"x":1}'), (HTML, "<b>")]:
+        assert q.put(kind, text)
+    assert socket.written == ["<a>", '{"x":1}', "<b>"]  # before anything else ran
+    assert by_task == [] and q.pending_chars == 0
+    q.close(1000, "bye")
+    assert await writer == (1000, "bye")
+
+
+async def test_a_socket_that_would_have_to_wait_leaves_the_rest_to_the_writer_task_in_order() -> None:
+    q, socket = queue(), Socket()
+    by_task: list[str] = []
+    q.direct = socket
+    writer = await idle_writer(q, by_task)
+    assert q.put(HTML, "<a>")
+    socket.full = True  # over the transport's high-water mark: only the task may wait for it
+    assert q.put(HTML, "<b>") and q.put(HTML, "<c>")
+    q.close(1000, "bye")
+    assert await writer == (1000, "bye")
+    assert socket.written == ["<a>"] and by_task == ["<b>" + PART + "<c>"]
+
+
+async def test_a_client_that_stops_reading_is_cut_off_on_the_direct_path_too() -> None:
+    cut: list[bool] = []
+    q, socket = SendQueue(3, 1000, 60.0, on_overflow=lambda: cut.append(True)), Socket()
+    by_task: list[str] = []
+    q.direct = socket
+    socket.full = True
+    writer = await idle_writer(q, by_task, release=asyncio.Event())  # its send never returns
+    assert q.put(HTML, "first")
+    while not by_task:
+        await asyncio.sleep(0)
+    assert all(q.put(HTML, "x") for _ in range(3))
+    assert not q.put(HTML, "x") and cut == [True]
+    socket.full = False
+    assert not q.put(HTML, "later") and socket.written == []  # nothing more for a client cut off
+    writer.cancel()
+
+
 def test_a_put_of_html_allocates_nothing_per_fragment() -> None:
     # The fan-out puts one rendered string into every connection's queue: a thousand puts per
     # event. Queuing the string itself (no wrapper object per put) keeps that loop cheap and
