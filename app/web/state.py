@@ -25,7 +25,7 @@ from collections.abc import Awaitable, Callable, Coroutine
 from contextlib import suppress
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any, Protocol
+from typing import IO, TYPE_CHECKING, Any, Protocol
 
 from jinja2 import Environment
 from quart import current_app
@@ -33,12 +33,14 @@ from quart import current_app
 from app.broker import Broker
 from app.chat.close_codes import Close
 from app.chat.room import Room
-from app.history import SqlHistory
 from app.imaging import PictureWork
 from app.settings import Settings
 from app.web.limits import FailureCounts, SocketCounts
 from app.web.send_queue import PacingClock, Watchdog
 from app.webhooks import WebhookSender
+
+if TYPE_CHECKING:
+    from app.history.store import SqlHistory  # imported only with history on (app/history/)
 
 log = logging.getLogger("app")
 EXTENSION = "barertc"

@@ -11,9 +11,9 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 
 from app.chat.stored import HistoryUnavailable, StoredMessage
-from app.history import SqlHistory
 from app.history.migrate import current_revision, head
 from app.history.schema import VERSION_TABLE, metadata
+from app.history.store import SqlHistory
 from app.settings import DirectMessageHistory
 from tests.support import free_port
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import ast
+import subprocess
+import sys
 from pathlib import Path
 
 from tests.support import ROOT
@@ -65,3 +67,17 @@ def test_the_import_graph_of_app_has_no_circle() -> None:
     for node in sorted(edges):
         if node not in state:
             visit(node, [])
+
+
+def test_a_chat_without_dm_history_does_not_load_sqlalchemy_or_alembic() -> None:
+    """Some 30 MB of every server's memory: loaded only when [DirectMessageHistory] is on."""
+    probe = (
+        "import sys\n"
+        "from app import create_app\n"
+        "from app.settings import settings_for_tests\n"
+        "create_app(settings_for_tests())\n"
+        "print(sorted(m for m in ('sqlalchemy', 'alembic', 'aiosqlite') if m in sys.modules))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, cwd=ROOT, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"
