@@ -7,7 +7,7 @@ users are members; `--history` turns DM history on (SQLite beside the settings f
 default rate limits stay (the bench uses enough senders instead), and so do the per-address
 limits: the crowd connects from 200 loopback addresses (`bench.client.source_address`).
 
-With `--workers N` (N > 1) it starts a private `redis-server` on the next port (unless
+With `--workers N` (N > 1) it starts a private `redis-server` on a free port (unless
 `--redis URL` names one) and serves `python -m app --workers N` over it: the server process's
 tree (main process, workers, Redis) is what the bench meters.
 """
@@ -27,6 +27,7 @@ import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import IO
 
 from app.settings import defaults_document
 from bench.dms import BENCH_JWT_SECRET
@@ -58,7 +59,7 @@ def serve(
     if not settings.exists():
         write_bench_settings(settings, history=history)
     if workers > 1 and redis is None:
-        redis = start_redis(port + 1, settings.parent)
+        redis = start_redis(free_port(), settings.parent)
     if redis is not None:
         os.environ["BARERTC_REDIS_URL"] = redis
     print(
@@ -74,13 +75,21 @@ def serve(
     )
 
 
+def free_port() -> int:
+    """A port nothing listens on now (the kernel's choice)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
 def start_redis(port: int, directory: Path) -> str:
     """A private redis-server on 127.0.0.1:PORT, without persistence; it exits with this process
     (it is this process's child, and this process becomes the server)."""
     binary = shutil.which("redis-server")
     if binary is None:
         raise SystemExit("bench serve --workers needs redis-server on PATH, or --redis URL")
-    subprocess.Popen(
+    redis = subprocess.Popen(
         [
             binary,
             "--port",
@@ -99,6 +108,8 @@ def start_redis(port: int, directory: Path) -> str:
     )
     deadline = time.monotonic() + 10
     while time.monotonic() < deadline:
+        if redis.poll() is not None:  # it could not listen there: never mistake another server for it
+            raise SystemExit(f"redis-server exited with status {redis.returncode} (is port {port} free?)")
         with socket.socket() as probe:
             if probe.connect_ex(("127.0.0.1", port)) == 0:
                 return f"redis://127.0.0.1:{port}/0"
@@ -118,36 +129,41 @@ async def fresh_server(
     """`python -m bench serve --port PORT [--workers N]` in a child process, until the block ends."""
     if await _answers(port):
         raise RuntimeError(f"port {port} is taken: --fresh starts its own server there")
-    child = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "bench",
-        "serve",
-        "--port",
-        str(port),
-        *(["--history"] if history else []),
-        "--workers",
-        str(workers),
-        stderr=asyncio.subprocess.DEVNULL,
-    )
-    try:
-        await _until_listening(port, child, startup)
-        yield child
-    finally:
-        if child.returncode is None:
-            child.send_signal(signal.SIGINT)
-            try:
-                await asyncio.wait_for(child.wait(), 20)
-            except TimeoutError:
-                child.kill()
-                await child.wait()
+    with tempfile.TemporaryFile() as log:  # the server's stderr, said if it does not start
+        child = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "bench",
+            "serve",
+            "--port",
+            str(port),
+            *(["--history"] if history else []),
+            "--workers",
+            str(workers),
+            stderr=log,
+        )
+        try:
+            await _until_listening(port, child, startup, log)
+            yield child
+        finally:
+            if child.returncode is None:
+                child.send_signal(signal.SIGINT)
+                try:
+                    await asyncio.wait_for(child.wait(), 20)
+                except TimeoutError:
+                    child.kill()
+                    await child.wait()
 
 
-async def _until_listening(port: int, child: asyncio.subprocess.Process, startup: float) -> None:
+async def _until_listening(port: int, child: asyncio.subprocess.Process, startup: float, log: IO[bytes]) -> None:
     deadline = asyncio.get_running_loop().time() + startup
     while True:
         if child.returncode is not None:
-            raise RuntimeError(f"the bench server exited with status {child.returncode} (is port {port} free?)")
+            log.seek(0)
+            said = log.read().decode(errors="replace").strip().splitlines()[-5:]
+            raise RuntimeError(
+                "; ".join([f"the bench server exited with status {child.returncode} (is port {port} free?)", *said])
+            )
         if await _answers(port):
             return
         if asyncio.get_running_loop().time() > deadline:

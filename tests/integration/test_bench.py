@@ -7,6 +7,7 @@ runs on a quiet machine, never to a test.
 from __future__ import annotations
 
 import json
+import socket
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -152,7 +153,13 @@ def test_fresh_with_two_workers_serves_over_redis_and_meters_the_whole_tree(tmp_
     port = free_port()
     out = tmp_path / "steady.json"
     argv = ["steady", "--url", f"http://127.0.0.1:{port}", "--n", "10", "--messages", "10", "--senders", "2"]
-    assert bench_main([*argv, "--workers", "2", "--fresh", "--quiet", "--out", str(out)]) == 0
+    with socket.socket() as neighbour:  # something else listens on the next port: its Redis goes elsewhere
+        neighbour.bind(("127.0.0.1", port + 1))
+        neighbour.listen()
+        assert bench_main([*argv, "--workers", "2", "--fresh", "--quiet", "--out", str(out)]) == 0
+        neighbour.setblocking(False)
+        with pytest.raises(BlockingIOError):
+            neighbour.accept()  # nobody took it for Redis
     (run,) = json.loads(out.read_text())["runs"]
     assert run["workers"] == 2 and run["delivered"] == run["expected"] == 100
     assert run["server_us_per_delivery"] > 0
