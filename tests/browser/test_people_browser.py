@@ -76,10 +76,13 @@ def test_a_card_by_mouse_and_keyboard_mute_block_status_and_away(new_user: UserF
         expect(row(alice, "bob")).to_have_count(1)
         bob.keyboard.press("Escape")
 
-        # A status, as an icon in everyone's list and in words on the card.
+        # A status, as an icon in everyone's list and in words on the card. Her row is replaced
+        # in bob's list meanwhile, and his keyboard focus, on her name, stays on it.
+        name.focus()
         who(alice).get_by_label("My status").select_option(label="Busy")
         expect(row(bob, "alice").get_by_role("img", name="Busy")).to_be_visible()
-        name.click()
+        expect(name).to_be_focused()
+        bob.keyboard.press("Enter")
         expect(card.locator("dd").first).to_have_text("Busy")
         bob.keyboard.press("Escape")
         who(alice).get_by_label("My status").select_option(label="Online")

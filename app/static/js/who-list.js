@@ -1,7 +1,8 @@
 // The who list's search field and sort menu, in this page only. The server's rows are the same
 // for everyone and arrive in name order, as row diffs; this module hides the rows that do not
 // match the search and puts the list in the chosen order, again after every diff. Only rows out
-// of place are moved, and focus stays where it was.
+// of place are moved, and focus stays where it was, also when the server replaces the row that
+// held it (someone's status, camera or name changed): it goes to the same control of the new row.
 
 import * as prefs from "./prefs.js";
 
@@ -54,9 +55,32 @@ function filter(list) {
   noMatch.hidden = !query || shown > 0;
 }
 
+// The control of a who row that has the keyboard focus: its row's id and its class.
+const CONTROLS = ["who-name", "camera-button", "unmute", "profile"];
+let focusedControl = null;
+
+document.addEventListener("focusin", (event) => {
+  const row = event.target.closest?.("#who-list .who-row");
+  const control = row && CONTROLS.find((name) => event.target.classList.contains(name));
+  focusedControl = control ? { id: row.id, control } : null;
+});
+people.addEventListener("focusout", (event) => {
+  const left = event.target;
+  queueMicrotask(() => {
+    if (left.isConnected && !people.contains(document.activeElement)) focusedControl = null; // moved away on purpose
+  });
+});
+
+function keepFocus() {
+  if (!focusedControl || (document.activeElement && document.activeElement !== document.body)) return;
+  const control = document.getElementById(focusedControl.id)?.querySelector(`.${focusedControl.control}`);
+  control?.focus({ preventScroll: true });
+}
+
 function refresh() {
   const list = document.getElementById("who-list");
   if (!list) return;
+  keepFocus();
   arrange(list);
   filter(list);
   observer.takeRecords(); // our own moves are not news
